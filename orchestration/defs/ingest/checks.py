@@ -1,0 +1,98 @@
+"""Asset checks on the raw layer: every row read is loaded or quarantined, and no file rejected."""
+
+import dagster as dg
+
+from orchestration.defs.ingest.assets import raw_asset_key
+from orchestration.defs.ingest.sources import SOURCES, Source
+from orchestration.resources import DuckDBWarehouse
+
+# For every loaded file: the audit's own sum, and the audit vs the rows really in raw / quarantine.
+RECONCILIATION_SQL = """
+with audit as (
+    select load_id, file, rows_read, rows_loaded, rows_quarantined
+    from ops.load_audit where source = ? and status = 'loaded'
+),
+landed as (
+    select _load_id as load_id, count(*) as n from raw.{table} group by all
+),
+held as (
+    select load_id, count(*) as n from ops.quarantine where source = ? group by all
+)
+select
+    audit.file, audit.rows_read, audit.rows_loaded, audit.rows_quarantined,
+    coalesce(landed.n, 0) as rows_in_raw, coalesce(held.n, 0) as rows_in_quarantine
+from audit
+left join landed using (load_id)
+left join held using (load_id)
+where audit.rows_read <> audit.rows_loaded + audit.rows_quarantined
+    or coalesce(landed.n, 0) <> audit.rows_loaded
+    or coalesce(held.n, 0) <> audit.rows_quarantined
+order by audit.file
+"""
+
+REJECTED_SQL = """
+select file, message from (
+    select file, status, message,
+        row_number() over (partition by file order by load_id desc) as attempt_rank
+    from ops.load_audit where source = ?
+) where attempt_rank = 1 and status = 'rejected'
+order by file
+"""
+
+
+def build_source_checks(source: Source) -> list[dg.AssetChecksDefinition]:
+    key = raw_asset_key(source.name)
+
+    @dg.asset_check(
+        asset=key,
+        name="rows_reconcile",
+        blocking=True,
+        description="For every loaded file: rows read = rows loaded + rows quarantined, and "
+        "the raw table and the quarantine hold exactly those rows.",
+    )
+    def _reconcile(warehouse: DuckDBWarehouse) -> dg.AssetCheckResult:
+        with warehouse.connect(read_only=True) as con:
+            bad = con.execute(
+                RECONCILIATION_SQL.format(table=source.name), [source.name, source.name]
+            ).fetchall()
+            files = con.execute(
+                "select count(*) from ops.load_audit where source = ? and status = 'loaded'",
+                [source.name],
+            ).fetchall()[0][0]
+        return dg.AssetCheckResult(
+            passed=not bad,
+            metadata={
+                "files_checked": files,
+                "files_not_reconciled": len(bad),
+                "details": dg.MetadataValue.md(
+                    "\n".join(
+                        f"- {r[0]}: read {r[1]}, loaded {r[2]} (in raw {r[4]}), "
+                        f"quarantined {r[3]} (in quarantine {r[5]})"
+                        for r in bad
+                    )
+                    or "all reconcile"
+                ),
+            },
+        )
+
+    @dg.asset_check(
+        asset=key,
+        name="no_rejected_files",
+        description="Warns while a file's latest load attempt was rejected (see the message).",
+    )
+    def _no_rejected(warehouse: DuckDBWarehouse) -> dg.AssetCheckResult:
+        with warehouse.connect(read_only=True) as con:
+            rejected = con.execute(REJECTED_SQL, [source.name]).fetchall()
+        return dg.AssetCheckResult(
+            passed=not rejected,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "files_rejected": len(rejected),
+                "messages": dg.MetadataValue.md("\n".join(f"- {m}" for _, m in rejected) or "none"),
+            },
+        )
+
+    return [_reconcile, _no_rejected]
+
+
+raw_checks = [check for source in SOURCES for check in build_source_checks(source)]

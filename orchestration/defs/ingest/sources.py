@@ -1,0 +1,152 @@
+"""The declared shape of every inbox source: columns, types, keys and valid ranges.
+
+This is the one place that says what a valid row is (../shared/DATA_CONTRACT.md); the loader
+turns it into SQL, the raw tables' DDL and the dbt sources follow it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["text", "int", "timestamp", "decimal"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind = "text"
+    required: bool = True  # the header must have it, or the file is rejected
+    not_empty: bool = False  # an empty value sends the row to quarantine
+    range: tuple[int, int] | None = None  # inclusive, for int columns
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str  # inbox folder and raw table name
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    # Columns named <prefix><name> (any number) are unpivoted into raw.<name>_<long_table>.
+    wide_prefix: str | None = None
+    wide_range: tuple[int, int] | None = None
+    wide_table: str | None = None
+    # A row must have at least one of these (scores): else it is quarantined.
+    at_least_one_of: tuple[str, ...] = field(default_factory=tuple)
+    # Snapshot sources take their extraction date from the file name (name_YYYY-MM-DD.csv).
+    snapshot: bool = False
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _score(name: str, lo: int, hi: int) -> Column:
+    return Column(name, "int", required=name != "ces_scale", range=(lo, hi))
+
+
+SURVEY_RESPONSES = Source(
+    name="survey_responses",
+    columns=(
+        Column("response_id", not_empty=True),
+        Column("customer_id"),
+        Column("survey"),
+        Column("touchpoint"),
+        Column("channel"),
+        Column("responded_at", "timestamp", not_empty=True),
+        _score("nps_score", 0, 10),
+        _score("csat_score", 1, 5),
+        _score("ces_score", 1, 7),
+        Column("ces_scale", required=False),
+        _score("loyalty_score", 1, 5),
+        Column("comment", required=False),
+        Column("suggestion", required=False),
+        Column("language", required=False),
+    ),
+    key=("response_id",),
+    wide_prefix="driver_",
+    wide_range=(1, 5),
+    wide_table="survey_driver_scores",
+    at_least_one_of=("nps_score", "csat_score", "ces_score", "loyalty_score"),
+)
+
+CRM_CUSTOMERS = Source(
+    name="crm_customers",
+    columns=(
+        Column("customer_id", not_empty=True),
+        Column("customer_name", required=False),
+        Column("email", required=False),
+        Column("phone", required=False),
+        Column("segment"),
+        Column("region"),
+        Column("industry", required=False),
+        Column("created_at", "timestamp"),
+        Column("updated_at", "timestamp", required=False),
+    ),
+    key=("customer_id", "extracted_at"),
+    snapshot=True,
+)
+
+CRM_ORDERS = Source(
+    name="crm_orders",
+    columns=(
+        Column("order_id", not_empty=True),
+        Column("customer_id", not_empty=True),
+        Column("ordered_at", "timestamp", not_empty=True),
+        Column("amount", "decimal", not_empty=True),
+        Column("currency", required=False),
+        Column("status", not_empty=True),
+    ),
+    key=("order_id",),
+)
+
+CHURN_EVENTS = Source(
+    name="churn_events",
+    columns=(
+        Column("customer_id", not_empty=True),
+        Column("churned_at", "timestamp", not_empty=True),
+        Column("reason_code", required=False),
+        Column("reason_text", required=False),
+        Column("competitor", required=False),
+    ),
+    key=("customer_id", "churned_at"),
+)
+
+MYSTERY_SHOPPING = Source(
+    name="mystery_shopping",
+    columns=(
+        Column("visit_id", not_empty=True),
+        Column("visited_at", "timestamp", not_empty=True),
+        Column("brand", not_empty=True),
+        Column("location"),
+        Column("channel"),
+        Column("item", not_empty=True),
+        Column("score", "decimal", not_empty=True),
+        Column("max_score", "decimal", not_empty=True),
+        Column("note", required=False),
+    ),
+    key=("visit_id", "item"),
+)
+
+LOST_DEALS = Source(
+    name="lost_deals",
+    columns=(
+        Column("deal_id", not_empty=True),
+        Column("customer_id", required=False),
+        Column("lost_at", "timestamp", not_empty=True),
+        Column("amount", "decimal", required=False),
+        Column("stated_reason"),
+        Column("real_reason", required=False),
+        Column("competitor", required=False),
+    ),
+    key=("deal_id",),
+)
+
+SOURCES: tuple[Source, ...] = (
+    SURVEY_RESPONSES,
+    CRM_CUSTOMERS,
+    CRM_ORDERS,
+    CHURN_EVENTS,
+    MYSTERY_SHOPPING,
+    LOST_DEALS,
+)
+SOURCES_BY_NAME = {s.name: s for s in SOURCES}
