@@ -1,0 +1,62 @@
+-- One row per response with its quarter (Helsinki time), customer segment and score groups.
+with responses as (
+    select * from {{ ref('stg_survey__responses') }}
+),
+
+customers as (
+    select * from {{ ref('stg_crm__customers') }}
+),
+
+joined as (
+    select
+        responses.response_id,
+        responses.customer_id,
+        responses.survey,
+        coalesce(responses.touchpoint, 'unknown') as touchpoint,
+        responses.channel,
+        responses.responded_at,
+        {{ quarter_start('responses.responded_at') }} as quarter_start,
+        case
+            when responses.customer_id is null then 'anonymous'
+            else coalesce(customers.segment, 'unknown')
+        end as segment,
+        coalesce(customers.region, 'unknown') as region,
+        responses.nps_score,
+        responses.csat_score,
+        -- CES 2.0 is 1-7 agree; another scale is a different instrument and is never pooled.
+        case when responses.ces_scale = '1-7' then responses.ces_score end as ces_score,
+        responses.loyalty_score,
+        responses.comment,
+        responses.suggestion,
+        responses.language
+    from responses
+    left join customers on responses.customer_id = customers.customer_id
+),
+
+final as (
+    select
+        response_id,
+        customer_id,
+        {{ quarter_label('quarter_start') }} as quarter,
+        quarter_start,
+        responded_at,
+        survey,
+        touchpoint,
+        channel,
+        segment,
+        region,
+        nps_score,
+        {{ nps_group('nps_score') }} as nps_group,
+        csat_score,
+        csat_score >= 4 as is_csat_top2,
+        ces_score,
+        ces_score >= 5 as is_ces_top,
+        loyalty_score,
+        loyalty_score >= 4 as is_cls_top2,
+        comment,
+        suggestion,
+        language
+    from joined
+)
+
+select * from final
