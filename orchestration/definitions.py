@@ -1,0 +1,19 @@
+"""The kokemus code location: assembles assets, checks, jobs and resources (no logic here)."""
+
+import dagster as dg
+
+from orchestration.defs.ingest.assets import raw_assets
+from orchestration.defs.ingest.checks import raw_checks
+from orchestration.defs.jobs import build_all
+from orchestration.defs.publish.reports import quarterly_reports
+from orchestration.defs.transform.dbt import dbt_models, dbt_resource
+from orchestration.resources import DuckDBWarehouse
+
+defs = dg.Definitions(
+    assets=[*raw_assets, dbt_models, quarterly_reports],
+    asset_checks=raw_checks,
+    jobs=[build_all],
+    resources={"warehouse": DuckDBWarehouse(), "dbt": dbt_resource},
+    # DuckDB allows one writing process: steps run one after another in the run's process.
+    executor=dg.in_process_executor,
+)

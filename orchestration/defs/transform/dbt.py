@@ -1,0 +1,78 @@
+"""dbt models, seeds and tests as Dagster assets and asset checks, in one graph with raw assets."""
+
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.defs.ingest.assets import raw_asset_key
+from orchestration.defs.ingest.sources import SOURCES
+from orchestration.settings import PROJECT_DIR, get_settings
+
+dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
+# `dagster dev` re-parses on start; elsewhere parse only when no manifest exists yet
+# (`make` re-parses when models change), so imports stay fast.
+dbt_project.prepare_if_dev()
+if not dbt_project.manifest_path.exists():
+    dbt_project.preparer.prepare(dbt_project)
+
+# Raw tables that a raw asset writes besides its own table.
+EXTRA_RAW_TABLES = {s.wide_table: s.name for s in SOURCES if s.wide_table}
+
+
+class KokemusTranslator(DagsterDbtTranslator):
+    """Maps source('raw', t) to the raw asset that loads t, and groups models by layer folder."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source" and (
+            dbt_resource_props["source_name"] == "raw"
+        ):
+            table = dbt_resource_props["name"]
+            return raw_asset_key(EXTRA_RAW_TABLES.get(table, table))
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
+        if dbt_resource_props["resource_type"] == "snapshot":
+            return "snapshots"
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+translator = KokemusTranslator(
+    settings=DagsterDbtTranslatorSettings(
+        enable_asset_checks=True, enable_duplicate_source_asset_keys=True
+    )
+)
+
+
+def dbt_vars() -> str:
+    """Run-time dbt vars from the settings module, so Dagster and the report agree."""
+    return json.dumps({"min_reportable_n": get_settings().min_reportable_n})
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=translator,
+    project=dbt_project,
+    name="dbt_models",
+)
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    yield from dbt.cli(["build", "--vars", dbt_vars()], context=context).stream()
+
+
+# The dbt of this interpreter's environment, whether or not the venv is on PATH.
+dbt_resource = DbtCliResource(
+    project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
+)

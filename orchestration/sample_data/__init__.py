@@ -1,0 +1,5 @@
+"""Deterministic sample CX exports for demos and tests: python -m orchestration.sample_data."""
+
+from .generator import generate, parse_quarter
+
+__all__ = ["generate", "parse_quarter"]
