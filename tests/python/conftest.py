@@ -1,0 +1,110 @@
+"""Shared fixtures: one sample inbox and one warehouse built through the real Dagster job."""
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+# A smaller sample than the demo's, still large enough for the planted effects.
+TEST_CUSTOMERS = 2500
+HELD_BACK_FILE = "survey_responses/responses_2025-Q4.csv"
+
+
+@dataclass
+class PipelineRuns:
+    inbox: Path
+    warehouse: Path
+    reports: Path
+    first: object  # dagster ExecuteInProcessResult of the first run
+    mart_checksums_first: dict[str, str]
+    mart_checksums_rerun: dict[str, str]
+    audit_rows_after_rerun: int
+    new_file_results: list[tuple[str, str]]  # (file, status) of the run after a file arrived
+    last: object
+
+
+def mart_checksums(warehouse: Path) -> dict[str, str]:
+    """An order-independent checksum of every table in the marts schema."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "order by 1"
+            ).fetchall()
+        ]
+        return {
+            t: str(
+                con.execute(
+                    f"select count(*), bit_xor(hash(columns(*)::varchar)) from "
+                    f"(select * from marts.{t}) as m"
+                ).fetchall()[0]
+            )
+            for t in tables
+        }
+    finally:
+        con.close()
+
+
+def run_build_all():
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("build_all")
+    return job.execute_in_process(instance=DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+@pytest.fixture(scope="session")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRuns:
+    """Sample data without its last survey file → build → rebuild → add the file → build."""
+    from orchestration.sample_data import generate
+
+    root = tmp_path_factory.mktemp("pipeline")
+    inbox, held = root / "inbox", root / "held"
+    generate(inbox, customers=TEST_CUSTOMERS, seed=7)
+    (held / Path(HELD_BACK_FILE).parent).mkdir(parents=True)
+    shutil.move(inbox / HELD_BACK_FILE, held / HELD_BACK_FILE)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CX_INBOX", str(inbox))
+        mp.setenv("CX_WAREHOUSE", str(root / "warehouse.duckdb"))
+        mp.setenv("CX_REPORTS_DIR", str(root / "reports"))
+        first = run_build_all()
+        checksums_first = mart_checksums(root / "warehouse.duckdb")
+        run_build_all()
+        checksums_rerun = mart_checksums(root / "warehouse.duckdb")
+        con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+        audit_rows = con.execute("select count(*) from ops.load_audit").fetchall()[0][0]
+        con.close()
+
+        shutil.move(held / HELD_BACK_FILE, inbox / HELD_BACK_FILE)
+        last = run_build_all()
+        con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
+        new_rows = con.execute(
+            "select file, status from ops.load_audit where load_id > ? order by load_id",
+            [audit_rows],
+        ).fetchall()
+        con.close()
+    return PipelineRuns(
+        inbox,
+        root / "warehouse.duckdb",
+        root / "reports",
+        first,
+        checksums_first,
+        checksums_rerun,
+        audit_rows,
+        new_rows,
+        last,
+    )
+
+
+@pytest.fixture(scope="session")
+def mart(pipeline: PipelineRuns):
+    """A read-only connection to the final warehouse."""
+    con = duckdb.connect(str(pipeline.warehouse), read_only=True)
+    yield con
+    con.close()

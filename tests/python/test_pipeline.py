@@ -1,0 +1,271 @@
+"""End to end: sample exports → Dagster job → DuckDB marts → reports, checked against the CSVs."""
+
+import csv
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import HELD_BACK_FILE, PipelineRuns
+
+SOURCES_WITH_SAMPLES = ["survey_responses", "crm_customers", "crm_orders", "churn_events"]
+
+
+def csv_rows(path: Path) -> int:
+    with path.open(newline="", encoding="utf-8") as fh:
+        return sum(1 for _ in csv.DictReader(fh))
+
+
+def test_every_run_succeeds_and_materializes_every_asset(pipeline: PipelineRuns) -> None:
+    from orchestration.definitions import defs
+
+    assert pipeline.first.success and pipeline.last.success
+    materialized = {e.asset_key for e in pipeline.first.get_asset_materialization_events()}
+    expected = set(defs.resolve_asset_graph().materializable_asset_keys)
+    assert materialized == expected
+    assert len(expected) == 19
+
+
+def test_every_asset_check_passes(pipeline: PipelineRuns) -> None:
+    evaluations = pipeline.last.get_asset_check_evaluations()
+    failed = [(e.asset_key.to_user_string(), e.check_name) for e in evaluations if not e.passed]
+    assert failed == []
+    # 2 checks per raw source plus one per dbt test on a model.
+    assert len(evaluations) >= 2 * 6 + 50
+
+
+def test_rows_read_equal_loaded_plus_quarantined_per_source(pipeline: PipelineRuns, mart) -> None:
+    for source in SOURCES_WITH_SAMPLES:
+        in_csvs = sum(csv_rows(p) for p in (pipeline.inbox / source).glob("*.csv"))
+        read, loaded, quarantined = mart.execute(
+            "select sum(rows_read), sum(rows_loaded), sum(rows_quarantined) "
+            "from ops.load_audit where source = ? and status = 'loaded'",
+            [source],
+        ).fetchall()[0]
+        in_raw = mart.execute(f"select count(*) from raw.{source}").fetchall()[0][0]
+        in_quarantine = mart.execute(
+            "select count(*) from ops.quarantine where source = ?", [source]
+        ).fetchall()[0][0]
+        assert (read, loaded + quarantined) == (in_csvs, in_csvs), source
+        assert (in_raw, in_quarantine) == (loaded, quarantined), source
+
+
+def test_planted_bad_rows_are_quarantined_with_their_reason(mart) -> None:
+    reasons = sorted(
+        r[0] for r in mart.execute("select reason from ops.quarantine order by reason").fetchall()
+    )
+    assert reasons == [
+        'amount is not a number: "abc"',
+        "empty response_id",
+        "no score at all",
+        'nps_score out of range 0-10: "11"',
+        'unparseable responded_at: "not-a-date"',
+    ]
+
+
+def read_responses_with_polars(inbox: Path) -> pl.DataFrame:
+    """The survey CSVs parsed independently of the loader: the contract's rules in Polars."""
+    frames = [
+        pl.read_csv(p, infer_schema=False)
+        for p in sorted((inbox / "survey_responses").glob("*.csv"))
+    ]
+    raw = pl.concat(frames, how="diagonal")
+    text = pl.col("responded_at")
+    local = pl.coalesce(
+        text.str.strptime(
+            pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S", strict=False
+        ).dt.replace_time_zone("Europe/Helsinki", ambiguous="earliest"),
+        text.str.strptime(pl.Datetime("us"), "%d.%m.%Y %H.%M", strict=False).dt.replace_time_zone(
+            "Europe/Helsinki", ambiguous="earliest"
+        ),
+        text.str.strptime(
+            pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%:z", strict=False
+        ).dt.convert_time_zone("Europe/Helsinki"),
+    )
+    scores = {
+        "nps_score": (0, 10),
+        "csat_score": (1, 5),
+        "ces_score": (1, 7),
+        "loyalty_score": (1, 5),
+    }
+    df = raw.with_columns(
+        local.alias("local_at"), *[pl.col(c).cast(pl.Int64, strict=False) for c in scores]
+    )
+    valid = (
+        pl.col("response_id").is_not_null()
+        & pl.col("local_at").is_not_null()
+        & pl.any_horizontal([pl.col(c).is_not_null() for c in scores])
+    )
+    for c, (lo, hi) in scores.items():
+        valid &= pl.col(c).is_null() | pl.col(c).is_between(lo, hi)
+    return df.filter(valid).with_columns(
+        quarter=pl.format("{}-Q{}", pl.col("local_at").dt.year(), pl.col("local_at").dt.quarter())
+    )
+
+
+def test_mart_scores_equal_an_independent_polars_recomputation(pipeline, mart) -> None:
+    df = read_responses_with_polars(pipeline.inbox)
+    expected = df.group_by("quarter", "touchpoint").agg(
+        n_nps=pl.col("nps_score").count(),
+        nps=100
+        * (
+            (pl.col("nps_score") >= 9).sum().cast(pl.Int64)
+            - (pl.col("nps_score") <= 6).sum().cast(pl.Int64)
+        )
+        / pl.col("nps_score").count(),
+        csat_pct=100 * (pl.col("csat_score") >= 4).sum() / pl.col("csat_score").count(),
+        ces_pct=100 * (pl.col("ces_score") >= 5).sum() / pl.col("ces_score").count(),
+        ces_mean=pl.col("ces_score").mean(),
+    )
+    actual = pl.from_arrow(
+        mart.sql(
+            "select quarter, touchpoint, n_nps, nps, csat_pct, ces_pct, ces_mean "
+            "from marts.mart_cx_scores__quarter where segment = 'all' and touchpoint <> 'all'"
+        ).to_arrow_table()
+    )
+    joined = expected.join(actual, on=["quarter", "touchpoint"], how="full", suffix="_mart")
+    assert joined.height == expected.height == actual.height == 12 * 6
+    assert (joined["n_nps"] == joined["n_nps_mart"]).all()
+    for col in ["nps", "csat_pct", "ces_pct", "ces_mean"]:
+        diff = (joined[col] - joined[f"{col}_mart"]).abs().max()
+        assert diff < 1e-9, col
+
+
+def test_planted_support_drop_is_found_and_significant(mart) -> None:
+    rows = dict(
+        (r[0], r[1:])
+        for r in mart.execute(
+            "select quarter, nps_change, nps_is_significant_change, is_reportable "
+            "from marts.mart_cx_scores__quarter where segment = 'all' and touchpoint = 'support' "
+            "and quarter in ('2025-Q2', '2025-Q3')"
+        ).fetchall()
+    )
+    drop, drop_significant, reportable = rows["2025-Q2"]
+    recovery, recovery_significant, _ = rows["2025-Q3"]
+    assert drop <= -15 and drop_significant is True and reportable is True
+    assert recovery >= 15 and recovery_significant is True
+    # Other touchpoints do not move significantly that quarter.
+    others = mart.execute(
+        "select count(*) from marts.mart_cx_scores__quarter where segment = 'all' "
+        "and touchpoint not in ('support', 'all') and quarter = '2025-Q2' "
+        "and nps_is_significant_change"
+    ).fetchall()[0][0]
+    assert others == 0
+
+
+def test_segments_differ_enterprise_above_consumer(mart) -> None:
+    nps = dict(
+        mart.execute(
+            "select segment, 100.0 * (sum(promoters) - sum(detractors)) / sum(n_nps) "
+            "from marts.mart_cx_scores__quarter where touchpoint = 'all' group by segment"
+        ).fetchall()
+    )
+    assert nps["enterprise"] - nps["consumer"] >= 20
+
+
+def test_quarters_are_assigned_in_helsinki_time(mart) -> None:
+    # 2025-04-01 01:30 in Helsinki is still 2025-03-31 in UTC: it belongs to 2025-Q2.
+    wrong = mart.execute(
+        "select count(*) from marts.fct_survey_responses "
+        "where quarter <> strftime(timezone('Europe/Helsinki', responded_at), '%Y') || '-Q' "
+        "|| quarter(timezone('Europe/Helsinki', responded_at))"
+    ).fetchall()[0][0]
+    utc_differs = mart.execute(
+        "select count(*) from marts.fct_survey_responses "
+        "where quarter(timezone('UTC', responded_at)) "
+        "<> quarter(timezone('Europe/Helsinki', responded_at))"
+    ).fetchall()[0][0]
+    assert wrong == 0
+    assert utc_differs >= 1
+
+
+def test_report_shows_the_headline_nps_as_the_mart_has_it(pipeline, mart) -> None:
+    nps, n = mart.execute(
+        "select nps, n_nps from marts.mart_cx_scores__quarter "
+        "where quarter = '2025-Q2' and segment = 'all' and touchpoint = 'all'"
+    ).fetchall()[0]
+    page_en = (pipeline.reports / "2025-Q2" / "index.html").read_text(encoding="utf-8")
+    page_fi = (pipeline.reports / "2025-Q2" / "index.fi.html").read_text(encoding="utf-8")
+    shown = f"{nps:.1f}".replace("-", "\u2212")
+    assert shown in page_en
+    assert shown.replace(".", ",") in page_fi
+    assert f"{n:,}" in page_en
+    quarters = sorted(p.name for p in pipeline.reports.iterdir() if p.is_dir())
+    assert quarters[0] == "2023-Q1" and quarters[-1] == "2025-Q4" and len(quarters) == 12
+
+
+def test_rerunning_the_job_changes_no_mart_row(pipeline: PipelineRuns) -> None:
+    assert len(pipeline.mart_checksums_first) == 4
+    assert pipeline.mart_checksums_rerun == pipeline.mart_checksums_first
+
+
+def test_a_new_inbox_file_is_the_only_file_loaded_next_run(pipeline: PipelineRuns) -> None:
+    loaded = [f for f, status in pipeline.new_file_results if status == "loaded"]
+    assert loaded == [HELD_BACK_FILE]
+    assert all(status == "loaded" for _, status in pipeline.new_file_results)
+
+
+def test_no_email_or_phone_number_in_any_mart_text(mart) -> None:
+    email = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+    phone = re.compile(r"\+?\d[\d ()-]{6,}\d")
+    columns = mart.execute(
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'marts' and data_type = 'VARCHAR'"
+    ).fetchall()
+    scanned = 0
+    for table, column in columns:
+        values = [
+            r[0]
+            for r in mart.execute(
+                f'select distinct "{column}" from marts.{table} where "{column}" is not null'
+            ).fetchall()
+        ]
+        scanned += len(values)
+        leaks = [v for v in values if email.search(v) or phone.search(v)]
+        assert leaks == [], f"{table}.{column}"
+    masked = mart.execute(
+        "select count(*) from marts.fct_survey_responses "
+        "where comment like '%[email]%' or comment like '%[phone]%'"
+    ).fetchall()[0][0]
+    assert scanned > 1000 and masked > 0
+
+
+@pytest.mark.parametrize(
+    "model, upstream",
+    [
+        ("stg_survey__responses", "raw/survey_responses"),
+        ("stg_survey__driver_scores", "raw/survey_responses"),
+        ("stg_crm__customers", "raw/crm_customers"),
+        ("stg_crm__orders", "raw/crm_orders"),
+        ("stg_churn__events", "raw/churn_events"),
+    ],
+)
+def test_asset_graph_connects_dbt_sources_to_raw_assets(model: str, upstream: str) -> None:
+    from dagster import AssetKey
+
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    parents = {k.to_user_string() for k in graph.get(AssetKey(["staging", model])).parent_keys}
+    assert upstream in parents
+
+
+def test_asset_graph_groups_and_report_dependency() -> None:
+    from dagster import AssetKey
+
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    groups = {}
+    for key in graph.materializable_asset_keys:
+        groups.setdefault(graph.get(key).group_name, set()).add(key.to_user_string())
+    assert {g: len(k) for g, k in groups.items()} == {
+        "raw": 6,
+        "staging": 5,
+        "intermediate": 2,
+        "marts": 4,
+        "seeds": 1,
+        "publish": 1,
+    }
+    report_parents = graph.get(AssetKey(["reports", "quarterly_reports"])).parent_keys
+    assert report_parents == {AssetKey(["marts", "mart_cx_scores__quarter"])}

@@ -1,0 +1,668 @@
+"""Tests for the quarterly report renderer: formatting, suppression, escaping, chart, publish."""
+
+from __future__ import annotations
+
+import logging
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+import yaml
+
+from reports import render as render_module
+from reports.charts import Series, nps_trend_svg
+from reports.formatting import (
+    NumberStyle,
+    format_interval,
+    format_number,
+    format_percent,
+    format_signed,
+)
+from reports.render import LOCALES_DIR, load_locale, render_reports
+
+NBSP = "\u00a0"
+MINUS = "\u2212"
+EVIL = "<script>alert(1)</script>"
+ODD_TOUCHPOINT = 'chat <b>&</b> "bot"'
+
+COLUMNS: dict[str, str] = {
+    "quarter": "varchar",
+    "quarter_start": "date",
+    "segment": "varchar",
+    "touchpoint": "varchar",
+    "n_responses": "bigint",
+    "n_nps": "bigint",
+    "promoters": "bigint",
+    "passives": "bigint",
+    "detractors": "bigint",
+    "nps": "double",
+    "nps_ci_low": "double",
+    "nps_ci_high": "double",
+    "is_reportable": "boolean",
+    **{
+        f"{col}": typ
+        for m in ("csat", "ces", "cls")
+        for col, typ in (
+            (f"n_{m}", "bigint"),
+            (f"{m}_pct", "double"),
+            (f"{m}_mean", "double"),
+            (f"{m}_ci_low", "double"),
+            (f"{m}_ci_high", "double"),
+            (f"{m}_is_reportable", "boolean"),
+        )
+    },
+    **{
+        f"{m}_{suffix}": typ
+        for m in ("nps", "csat", "ces", "cls")
+        for suffix, typ in (
+            ("prev", "double"),
+            ("change", "double"),
+            ("change_z", "double"),
+            ("is_significant_change", "boolean"),
+        )
+    },
+}
+
+QUARTER_STARTS = {"2025-Q1": "2025-01-01", "2025-Q2": "2025-04-01", "2025-Q3": "2025-07-01"}
+
+
+def _row(quarter: str, segment: str, touchpoint: str, **values: Any) -> dict[str, Any]:
+    """A mart row with plausible defaults; tests override the cells they assert on."""
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update(
+        quarter=quarter,
+        quarter_start=QUARTER_STARTS.get(quarter),
+        segment=segment,
+        touchpoint=touchpoint,
+        n_responses=260,
+        n_nps=200,
+        promoters=100,
+        passives=60,
+        detractors=40,
+        nps=30.0,
+        nps_ci_low=18.82,
+        nps_ci_high=40.30,
+        is_reportable=True,
+        n_csat=107,
+        csat_pct=69.16,
+        csat_mean=3.91,
+        csat_ci_low=59.87,
+        csat_ci_high=77.12,
+        csat_is_reportable=True,
+        n_ces=101,
+        ces_pct=55.45,
+        ces_mean=4.81,
+        ces_ci_low=45.73,
+        ces_ci_high=64.79,
+        ces_is_reportable=True,
+        n_cls=102,
+        cls_pct=62.75,
+        cls_mean=3.66,
+        cls_ci_low=53.06,
+        cls_ci_high=71.51,
+        cls_is_reportable=True,
+    )
+    row.update(values)
+    return row
+
+
+def _suppressed(**values: Any) -> dict[str, Any]:
+    """Every score of a small cell: values present, all flags false (as the mart keeps them)."""
+    small = {
+        "n_responses": 14,
+        "n_nps": 12,
+        "promoters": 11,
+        "passives": 1,
+        "detractors": 0,
+        "nps": 87.5,
+        "nps_ci_low": 61.23,
+        "nps_ci_high": 98.76,
+        "is_reportable": False,
+        "n_csat": 12,
+        "csat_pct": 91.67,
+        "csat_ci_low": 64.61,
+        "csat_ci_high": 98.51,
+        "csat_is_reportable": False,
+        "n_ces": 12,
+        "ces_pct": 83.33,
+        "ces_ci_low": 55.2,
+        "ces_ci_high": 95.3,
+        "ces_is_reportable": False,
+        "n_cls": 12,
+        "cls_pct": 75.0,
+        "cls_ci_low": 46.77,
+        "cls_ci_high": 91.11,
+        "cls_is_reportable": False,
+    }
+    small.update(values)
+    return small
+
+
+def _change(metric: str, prev: float, change: float, z: float, sig: bool) -> dict[str, Any]:
+    return {
+        f"{metric}_prev": prev,
+        f"{metric}_change": change,
+        f"{metric}_change_z": z,
+        f"{metric}_is_significant_change": sig,
+    }
+
+
+def _fixture_rows() -> list[dict[str, Any]]:
+    q1, q2, q3 = "2025-Q1", "2025-Q2", "2025-Q3"
+    return [
+        # 2025-Q1: the first quarter, so no changes.
+        _row(
+            q1,
+            "all",
+            "all",
+            n_nps=150,
+            promoters=60,
+            passives=45,
+            detractors=45,
+            nps=10.0,
+            nps_ci_low=-3.33,
+            nps_ci_high=22.94,
+        ),
+        _row(q1, "b2b", "all", nps=21.0),
+        _row(q1, EVIL, "all", nps=22.0),
+        _row(q1, "all", "web", nps=5.0),
+        _row(q1, "all", "store", nps=12.0),
+        # 2025-Q2: METRICS.md reference (n 200, P 100, D 40 → 30.0, adj. CI [18.82, 40.30])
+        # against Q1 (n 150, P 60, D 45): Δ 19.75 on adjusted values, z 2.28 → significant.
+        _row(
+            q2,
+            "all",
+            "all",
+            **_change("nps", 10.0, 20.0, 2.28, True),
+            **_change("csat", 68.0, 1.16, 0.21, False),
+            **_change("ces", 57.0, -1.55, -0.31, False),
+            **_change("cls", 62.75, 0.0, 0.0, False),
+        ),
+        _row(
+            q2,
+            "b2b",
+            "all",
+            n_nps=40,
+            nps=-12.25,
+            nps_ci_low=-40.0,
+            nps_ci_high=17.5,
+            n_csat=20,
+            csat_pct=77.7,
+            csat_ci_low=52.13,
+            csat_ci_high=93.37,
+            csat_is_reportable=False,
+        ),
+        _row(q2, EVIL, "all", nps=24.0),
+        _row(q2, "b2b", "web", nps=13.7),  # a cross cell: not part of any report table
+        _row(q2, "all", "web", nps=33.0, **_change("nps", 5.0, 28.0, 3.1, True)),
+        _row(q2, "all", "store", **_suppressed(), **_change("nps", 12.0, 75.5, 4.0, True)),
+        # 2025-Q3: headline n in the thousands; store is back but its previous was suppressed.
+        _row(
+            q3,
+            "all",
+            "all",
+            n_responses=1502,
+            n_nps=1234,
+            nps=31.0,
+            nps_ci_low=26.1,
+            nps_ci_high=35.8,
+            **_change("nps", 30.0, 1.0, 0.18, False),
+        ),
+        _row(q3, "b2b", "all", nps=25.0),
+        _row(q3, "all", "web", nps=36.0),
+        _row(q3, "all", "store", nps=40.0, **_change("nps", 87.5, -47.5, -2.5, True)),
+        _row(q3, "all", ODD_TOUCHPOINT, nps=-20.0),
+    ]
+
+
+def _write_warehouse(path: Path, rows: list[dict[str, Any]]) -> Path:
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("create schema marts")
+        columns = ", ".join(f"{name} {typ}" for name, typ in COLUMNS.items())
+        con.execute(f"create table marts.mart_cx_scores__quarter ({columns})")
+        names = list(COLUMNS)
+        placeholders = ", ".join("?" for _ in names)
+        con.executemany(
+            f"insert into marts.mart_cx_scores__quarter ({', '.join(names)}) "
+            f"values ({placeholders})",
+            [[row[name] for name in names] for row in rows],
+        )
+    finally:
+        con.close()
+    return path
+
+
+class _TextExtractor(HTMLParser):
+    """Collects what a reader sees (entities decoded), skipping the inlined CSS."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_style = self._in_style or tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if not self._in_style:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _TextExtractor()
+    parser.feed(html)
+    return re.sub(r"[ \t\r\n]+", " ", "".join(parser.parts))
+
+
+def _between(html: str, start: str, end: str) -> str:
+    begin = html.index(start)
+    return html[begin : html.index(end, begin)]
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return _write_warehouse(tmp_path / "warehouse.duckdb", _fixture_rows())
+
+
+@pytest.fixture
+def site(warehouse: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "published"
+    render_reports(warehouse, out)
+    return out
+
+
+def _read(site: Path, rel: str) -> str:
+    return (site / rel).read_text(encoding="utf-8")
+
+
+# --- formatting --------------------------------------------------------------------------
+
+
+def test_finnish_and_english_number_formats() -> None:
+    fi = load_locale("fi").numbers
+    en = load_locale("en").numbers
+    assert format_number(1234.5, 1, fi) == f"1{NBSP}234,5"
+    assert format_number(1234.5, 1, en) == "1,234.5"
+    assert format_number(30, 1, fi) == "30,0"
+    assert format_number(1234567, 0, en) == "1,234,567"
+    assert format_number(-12.25, 1, en) == f"{MINUS}12.3"  # half-up, not half-even
+    assert format_number(0.05, 1, en) == "0.1"
+    assert format_number(-0.04, 1, fi) == "0,0"  # no minus zero
+    assert format_percent(69.16, 1, fi) == f"69,2{NBSP}%"
+    assert format_percent(69.16, 1, en) == "69.2%"
+    assert format_signed(19.75, 1, en) == "+19.8"
+    assert format_signed(-1.55, 1, fi) == f"{MINUS}1,6"
+    assert format_signed(0.04, 1, en) == "0.0"
+    assert format_interval(-3.33, 22.94, 1, fi) == f"[{MINUS}3,3; 22,9]"
+    assert format_interval(18.82, 40.30, 1, en) == "[18.8, 40.3]"
+
+
+def test_formatting_refuses_non_finite() -> None:
+    style = NumberStyle(".", ",", "-", "+", "{value}%", "[{low}, {high}]")
+    with pytest.raises(ValueError, match="non-finite"):
+        format_number(float("nan"), 1, style)
+
+
+def _key_paths(node: Any, prefix: str = "") -> set[str]:
+    if isinstance(node, dict):
+        return set().union(*(_key_paths(v, f"{prefix}.{k}") for k, v in node.items()))
+    if isinstance(node, list):
+        return {f"{prefix}[{len(node)}]"}
+    return {prefix}
+
+
+def test_locales_define_the_same_labels() -> None:
+    en = yaml.safe_load((LOCALES_DIR / "en.yml").read_text(encoding="utf-8"))
+    fi = yaml.safe_load((LOCALES_DIR / "fi.yml").read_text(encoding="utf-8"))
+    assert _key_paths(en) == _key_paths(fi)
+    assert len(en["text"]["footnotes"]) == 5
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def test_render_writes_two_editions_per_quarter_and_two_indexes(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "site"
+    files = render_reports(warehouse, out)
+    assert len(files) == 3 * 2 + 2
+    assert sorted(p.relative_to(out).as_posix() for p in files) == [
+        "2025-Q1/index.fi.html",
+        "2025-Q1/index.html",
+        "2025-Q2/index.fi.html",
+        "2025-Q2/index.html",
+        "2025-Q3/index.fi.html",
+        "2025-Q3/index.html",
+        "index.fi.html",
+        "index.html",
+    ]
+    assert all(p.is_file() for p in files)
+
+
+def test_headline_nps_n_and_interval_per_language(site: Path) -> None:
+    en = _read(site, "2025-Q2/index.html")
+    fi = _read(site, "2025-Q2/index.fi.html")
+    en_card = visible_text(_between(en, 'id="card-nps"', "</article>"))
+    fi_card = visible_text(_between(fi, 'id="card-nps"', "</article>"))
+    assert "30.0" in en_card
+    assert "30,0" in fi_card
+    assert "n = 200" in en_card
+    assert "n = 200" in fi_card
+    assert "95% CI [18.8, 40.3]" in en_card
+    assert f"95{NBSP}%:n LV [18,8; 40,3]" in fi_card
+    # the promoter/passive/detractor mix is computed in Python: 100/200, 60/200, 40/200
+    assert "promoters 50.0% · passives 30.0% · detractors 20.0%" in en_card
+    csat_card = visible_text(_between(en, 'id="card-csat"', "</article>"))
+    assert "69.2%" in csat_card
+    assert "[59.9, 77.1]" in csat_card
+    assert "mean 3.91 on 1\u20135" in csat_card
+
+
+def test_thousands_separator_in_n(site: Path) -> None:
+    en_card = visible_text(
+        _between(_read(site, "2025-Q3/index.html"), 'id="card-nps"', "</article>")
+    )
+    fi_card = visible_text(
+        _between(_read(site, "2025-Q3/index.fi.html"), 'id="card-nps"', "</article>")
+    )
+    assert "n = 1,234" in en_card
+    assert f"n = 1{NBSP}234" in fi_card
+
+
+def test_significant_change_is_marked(site: Path) -> None:
+    en = _read(site, "2025-Q2/index.html")
+    nps_card = _between(en, 'id="card-nps"', "</article>")
+    assert "+20.0 pts vs 2025-Q1" in visible_text(nps_card)
+    assert "▲" in nps_card
+    assert nps_card.count('class="badge badge-sig"') == 1
+    # only the headline NPS change is significant among the four cards
+    cards = _between(en, 'class="cards"', "</section>")
+    assert cards.count('class="badge badge-sig"') == 1
+    assert cards.count('class="badge badge-nosig"') == 3
+    ces_card = visible_text(_between(en, 'id="card-ces"', "</article>"))
+    assert f"{MINUS}1.6 pp vs 2025-Q1" in ces_card
+    fi_nps = visible_text(
+        _between(_read(site, "2025-Q2/index.fi.html"), 'id="card-nps"', "</article>")
+    )
+    assert "+20,0 pist. vs. 2025-Q1 merkitsevä (z = 2,28)" in fi_nps
+
+
+def test_first_quarter_says_no_previous_quarter(site: Path) -> None:
+    en = visible_text(_read(site, "2025-Q1/index.html"))
+    fi = visible_text(_read(site, "2025-Q1/index.fi.html"))
+    assert en.count("no previous quarter") == 4
+    assert fi.count("ei edellistä neljännestä") == 4
+
+
+def test_suppressed_cells_show_n_below_min_and_never_their_value(site: Path) -> None:
+    en = _read(site, "2025-Q2/index.html")
+    store_row = visible_text(_between(en, '<th scope="row">store</th>', "</tr>"))
+    assert store_row.count("n < 30") == 4
+    # b2b: NPS (n 40) shown, CSAT (n 20, flagged) suppressed in its own cell only
+    b2b_row = visible_text(_between(en, '<th scope="row">b2b</th>', "</tr>"))
+    assert f"{MINUS}12.3" in b2b_row
+    assert b2b_row.count("n < 30") == 1
+    for path in site.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for hidden in (
+            "87.5",
+            "87,5",
+            "61.2",
+            "61,2",
+            "98.8",
+            "98,8",
+            "91.7",
+            "91,7",
+            "77.7",
+            "77,7",
+            "52.1",
+            "93.4",
+        ):
+            assert hidden not in text, (path, hidden)
+
+
+def test_change_is_hidden_when_previous_quarter_was_suppressed(site: Path) -> None:
+    en = _read(site, "2025-Q3/index.html")
+    store_row = visible_text(_between(en, '<th scope="row">store</th>', "</tr>"))
+    assert "40.0" in store_row
+    for path in site.rglob("*.html"):
+        assert "47.5" not in path.read_text(encoding="utf-8")
+        assert "47,5" not in path.read_text(encoding="utf-8")
+
+
+def test_cross_cells_are_not_reported(site: Path) -> None:
+    en = _read(site, "2025-Q2/index.html")
+    segments = _between(en, "<caption>By customer segment</caption>", "</table>")
+    assert segments.count('<th scope="row">') == 2
+    assert "13.7" not in en
+
+
+def test_min_n_parameter_drives_suppression_and_label(
+    warehouse: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = tmp_path / "strict"
+    with caplog.at_level(logging.WARNING, logger="reports.render"):
+        render_reports(warehouse, tmp_path / "default")
+        assert caplog.records == []
+        render_reports(warehouse, out, min_n=50)
+    # one cell (b2b NPS, n 40) is flagged reportable by the mart but is below 50
+    assert [r.getMessage()[:46] for r in caplog.records] == [
+        "1 cells have is_reportable flags that disagree"
+    ]
+    en = _read(out, "2025-Q2/index.html")
+    b2b_row = visible_text(_between(en, '<th scope="row">b2b</th>', "</tr>"))
+    # b2b NPS has n 40: flagged reportable by the mart but below the renderer's 50
+    assert b2b_row.count("n < 50") == 2
+    assert f"{MINUS}12.3" not in en
+    assert "fewer than 50 answers" in visible_text(en)
+
+
+def test_script_in_segment_name_is_escaped(site: Path) -> None:
+    en = _read(site, "2025-Q2/index.html")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in en
+    assert EVIL in visible_text(en)
+    q3 = _read(site, "2025-Q3/index.html")
+    assert "chat &lt;b&gt;&amp;&lt;/b&gt; &#34;bot&#34;" in q3  # breakdown table (Jinja)
+    assert "chat &lt;b&gt;&amp;&lt;/b&gt; &quot;bot&quot;" in q3  # chart legend (charts.py)
+    assert "<b>" not in q3
+
+
+def test_output_is_self_contained(site: Path) -> None:
+    files = sorted(site.rglob("*"))
+    assert len([f for f in files if f.is_file()]) == 8
+    for path in files:
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        for forbidden in ("http://", "https://", "<script", "url(", "@import", " src="):
+            assert forbidden not in text.lower(), (path, forbidden)
+        assert text.count("<style>") == 1, path
+        for required in ("@media print", "size: A4"):
+            assert required in text, (path, required)
+
+
+def test_pages_declare_language_and_link_to_each_other(site: Path) -> None:
+    en = _read(site, "2025-Q2/index.html")
+    fi = _read(site, "2025-Q2/index.fi.html")
+    assert en.startswith('<!DOCTYPE html>\n<html lang="en">')
+    assert fi.startswith('<!DOCTYPE html>\n<html lang="fi">')
+    assert '<meta charset="utf-8">' in en
+    assert 'href="index.fi.html" hreflang="fi"' in en
+    assert 'href="index.html" hreflang="en"' in fi
+    assert 'href="../index.html"' in en
+    assert 'href="../index.fi.html"' in fi
+    assert "<title>Customer experience report 2025-Q2</title>" in en
+    assert "<title>Asiakaskokemusraportti 2025-Q2</title>" in fi
+
+
+def test_methodology_footnote(site: Path) -> None:
+    en = visible_text(_between(_read(site, "2025-Q2/index.html"), 'id="methodology"', "</ol>"))
+    fi = visible_text(_between(_read(site, "2025-Q2/index.fi.html"), 'id="methodology"', "</ol>"))
+    assert "only the answers to the NPS question" in en
+    assert "adjusted-Wald" in en
+    assert "Wilson" in en
+    assert "“n < 30”" in en
+    assert "|z| ≥ 1.96" in en
+    assert "|z| ≥ 1,96" in fi
+    assert "Wilsonin" in fi
+
+
+def test_index_lists_every_quarter_newest_first(site: Path) -> None:
+    for name, lang in (("index.html", "en"), ("index.fi.html", "fi")):
+        index = _read(site, name)
+        positions = [
+            index.index(f'href="{q}/index.html"') for q in ("2025-Q3", "2025-Q2", "2025-Q1")
+        ]
+        assert positions == sorted(positions)
+        assert index.count('hreflang="fi" lang="fi">Suomi</a>') == 3
+        assert index.count('hreflang="en" lang="en">English</a>') == 3
+        own = "index.html" if lang == "en" else "index.fi.html"
+        latest = _between(index, '<p class="latest">', "</p>")
+        assert f'href="2025-Q3/{own}"' in latest
+    en_text = visible_text(_read(site, "index.html"))
+    assert "Latest report: 2025-Q3" in en_text
+    assert en_text.count("latest") == 1
+    # the headline NPS column follows the same formatting as the pages
+    assert "31.0" in en_text
+    assert "10.0" in en_text
+    assert "31,0" in visible_text(_read(site, "index.fi.html"))
+
+
+# --- chart ---------------------------------------------------------------------------------
+
+
+def _circles(html: str) -> int:
+    return html.count("<circle")
+
+
+def test_chart_points_equal_reportable_values(site: Path, warehouse: Path) -> None:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        (expected,) = con.execute(
+            "select count(*) from marts.mart_cx_scores__quarter "
+            "where segment = 'all' and is_reportable and n_nps >= 30"
+        ).fetchone()
+    finally:
+        con.close()
+    q3 = _read(site, "2025-Q3/index.html")
+    # headline 3 + web 3 + store 2 (Q2 suppressed) + the odd touchpoint 1 (Q3 only)
+    assert expected == 9
+    assert _circles(q3) == expected
+    svg = _between(q3, "<svg", "</svg>")
+    assert 'role="img"' in svg
+    assert '<title id="nps-trend-title">NPS by quarter, 2025-Q1 to 2025-Q3</title>' in svg
+    assert svg.count('class="zero"') == 1
+    assert _circles(_read(site, "2025-Q1/index.html")) == 3
+    assert _circles(_read(site, "2025-Q2/index.fi.html")) == 5
+
+
+def test_chart_breaks_line_at_missing_values_and_escapes() -> None:
+    svg = nps_trend_svg(
+        ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"],
+        [
+            Series("all", [10.0, 20.0, None, 30.0], emphasis=True),
+            Series("<b>web</b>", [None, -5.0, 0.0, 5.0]),
+        ],
+        title="NPS & trend",
+        desc="desc",
+        format_value=lambda v: f"{v:.1f}",
+        format_tick=lambda v: f"{v:.0f}",
+    )
+    assert svg.count("<circle") == 6
+    assert len(re.findall(r"<path ", svg)) == 2
+    paths = [
+        re.search(r'<path d="([^"]+)"', _between(svg, f'data-series="{i}"', "</g>")).group(1)
+        for i in (0, 1)
+    ]
+    assert paths[0].count("M") == 1  # Q4 stands alone after the gap: a point, no segment
+    assert paths[1].count("M") == 1
+    assert paths[1].count("L") == 2
+    assert "&lt;b&gt;web&lt;/b&gt;" in svg
+    assert "<b>" not in svg
+    assert '<title id="nps-trend-title">NPS &amp; trend</title>' in svg
+    assert 'stroke="#000000"' in svg
+    assert 'stroke="#0072B2"' in svg
+    assert "http" not in svg
+
+
+def test_chart_shows_at_most_eight_quarters(tmp_path: Path) -> None:
+    quarters = [
+        (f"{y}-Q{q}", f"{y}-{3 * q - 2:02d}-01") for y in (2023, 2024, 2025) for q in (1, 2, 3, 4)
+    ][:10]
+    rows = [_row(q, "all", "all", quarter_start=start) for q, start in quarters]
+    out = tmp_path / "long"
+    files = render_reports(_write_warehouse(tmp_path / "long.duckdb", rows), out)
+    assert len(files) == 22
+    svg = _between(_read(out, "2025-Q2/index.html"), "<svg", "</svg>")
+    assert _circles(svg) == 8
+    assert svg.count('class="x-label"') == 8
+    assert ">2023-Q2<" not in svg
+    assert ">2023-Q3<" in svg
+    assert _circles(_read(out, "2023-Q1/index.html")) == 1
+
+
+# --- publishing ------------------------------------------------------------------------------
+
+
+def test_atomic_publish_replaces_earlier_render(warehouse: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pub"
+    render_reports(warehouse, out)
+    (out / "stale.html").write_text("old", encoding="utf-8")
+    (out / "2019-Q1").mkdir()
+    files = render_reports(warehouse, out)
+    assert not (out / "stale.html").exists()
+    assert not (out / "2019-Q1").exists()
+    assert len(files) == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pub", "warehouse.duckdb"]
+    assert [p for p in tmp_path.iterdir() if ".tmp-" in p.name or ".old-" in p.name] == []
+
+
+def test_failed_render_keeps_previous_output(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "pub"
+    render_reports(warehouse, out)
+    before = _read(out, "2025-Q2/index.html")
+
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("chart failed")
+
+    monkeypatch.setattr(render_module, "nps_trend_svg", broken)
+    with pytest.raises(RuntimeError, match="chart failed"):
+        render_reports(warehouse, out)
+    assert _read(out, "2025-Q2/index.html") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pub", "warehouse.duckdb"]
+
+
+def test_warehouse_is_closed_after_render(site: Path, warehouse: Path) -> None:
+    # A read-write connection in the same process fails while a read-only one is open.
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("delete from marts.mart_cx_scores__quarter where quarter = '2025-Q1'")
+        (remaining,) = con.execute("select count(*) from marts.mart_cx_scores__quarter").fetchone()
+    finally:
+        con.close()
+    assert remaining == 11
+
+
+def test_missing_mart_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.duckdb"
+    duckdb.connect(str(path)).close()
+    with pytest.raises(ValueError, match=r"marts\.mart_cx_scores__quarter not found"):
+        render_reports(path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_quarter_label_is_refused(tmp_path: Path) -> None:
+    rows = [_row("../etc", "all", "all", quarter_start="2025-01-01")]
+    with pytest.raises(ValueError, match="not of the form YYYY-Qn"):
+        render_reports(_write_warehouse(tmp_path / "bad.duckdb", rows), tmp_path / "out")
