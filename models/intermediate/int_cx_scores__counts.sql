@@ -24,12 +24,7 @@ counted as (
         sum(case when is_cls_top2 then 1 else 0 end) as cls_top,
         sum(loyalty_score) as cls_sum
     from responses
-    group by grouping sets (
-        (quarter_start, segment, touchpoint),
-        (quarter_start, segment),
-        (quarter_start, touchpoint),
-        (quarter_start)
-    )
+    group by quarter_start, cube(segment, touchpoint)
 ),
 
 final as (

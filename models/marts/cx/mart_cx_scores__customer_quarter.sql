@@ -9,7 +9,9 @@ ranked as (
         *,
         row_number() over (
             partition by customer_id, quarter_start
-            order by case when nps_score is null then 1 else 0 end, responded_at desc,
+            order by
+                case when nps_score is null then 1 else 0 end,
+                responded_at desc,
                 response_id desc
         ) as nps_recency_rank
     from responses
