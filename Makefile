@@ -7,6 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
+# Settings: a value in .env (see .env.example) wins, then the environment, then these defaults.
+-include .env
+export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' .env 2>/dev/null)
+
 export CX_INBOX ?= data/inbox
 export CX_WAREHOUSE ?= data/warehouse.duckdb
 export CX_REPORTS_DIR ?= build/reports
