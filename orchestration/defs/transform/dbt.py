@@ -1,6 +1,7 @@
 """dbt models, seeds and tests as Dagster assets and asset checks, in one graph with raw assets."""
 
 import json
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -18,6 +19,11 @@ from dagster_dbt import (
 from orchestration.defs.ingest.assets import raw_asset_key
 from orchestration.defs.ingest.sources import SOURCES
 from orchestration.settings import PROJECT_DIR, get_settings
+
+# dagster-dbt's project preparer runs `dbt` from PATH: make that this environment's dbt.
+_VENV_BIN = str(Path(sys.executable).parent)
+if _VENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _VENV_BIN + os.pathsep + os.environ.get("PATH", "")
 
 dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 # `dagster dev` re-parses on start; elsewhere parse only when no manifest exists yet
@@ -72,7 +78,4 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterat
     yield from dbt.cli(["build", "--vars", dbt_vars()], context=context).stream()
 
 
-# The dbt of this interpreter's environment, whether or not the venv is on PATH.
-dbt_resource = DbtCliResource(
-    project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
-)
+dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=f"{_VENV_BIN}/dbt")
