@@ -25,6 +25,8 @@ class Settings:
     duckdb_threads: int
     duckdb_memory_limit: str
     pii_salt: str
+    inbox_settle_seconds: float
+    xlsx_sheet: str | None
     timezone: str = "Europe/Helsinki"
 
 
@@ -37,4 +39,7 @@ def get_settings() -> Settings:
         duckdb_threads=int(os.environ.get("CX_DUCKDB_THREADS", "2")),
         duckdb_memory_limit=os.environ.get("CX_DUCKDB_MEMORY_LIMIT", "4GB"),
         pii_salt=os.environ.get("CX_PII_SALT", "kokemus-dev-salt-change-me"),
+        # A file modified more recently than this may still be being copied: load it later.
+        inbox_settle_seconds=float(os.environ.get("CX_INBOX_SETTLE_SECONDS", "5")),
+        xlsx_sheet=os.environ.get("CX_XLSX_SHEET") or None,
     )

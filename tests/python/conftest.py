@@ -73,6 +73,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRuns:
         mp.setenv("CX_INBOX", str(inbox))
         mp.setenv("CX_WAREHOUSE", str(root / "warehouse.duckdb"))
         mp.setenv("CX_REPORTS_DIR", str(root / "reports"))
+        mp.setenv("CX_INBOX_SETTLE_SECONDS", "0")
         first = run_build_all()
         checksums_first = mart_checksums(root / "warehouse.duckdb")
         run_build_all()

@@ -99,7 +99,7 @@ def test_missing_required_column_rejects_the_file_with_a_clear_message(con, tmp_
     write(
         inbox,
         "survey_responses/q3.csv",
-        "response_id,responded_at,nps,csat_score\nR1,2025-01-01,9,5\n",
+        "response_id,responded_at,recommend,csat_score\nR1,2025-01-01,9,5\n",
     )
     write(inbox, "survey_responses/ok.csv", HEADER + "R2,C1,rel,support,email,2025-04-01,9,,,,,\n")
     result = load_source(con, SURVEY_RESPONSES, inbox)
@@ -108,7 +108,7 @@ def test_missing_required_column_rejects_the_file_with_a_clear_message(con, tmp_
     (rejected,) = [f for f in result.files if f.status == "rejected"]
     assert rejected.message.startswith(
         "survey_responses/q3.csv: required columns customer_id, survey, touchpoint, channel, "
-        "nps_score, ces_score, loyalty_score missing; found: response_id, responded_at, nps, "
+        "nps_score missing; found: response_id, responded_at, recommend, "
         "csat_score."
     )
     audit = con.execute(

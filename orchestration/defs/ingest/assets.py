@@ -20,6 +20,7 @@ def _metadata(result: SourceResult, table_rows: int) -> dict[str, dg.MetadataVal
         "files_loaded": dg.MetadataValue.int(result.count("loaded")),
         "files_skipped": dg.MetadataValue.int(result.count("skipped")),
         "files_rejected": dg.MetadataValue.int(result.count("rejected")),
+        "files_deferred": dg.MetadataValue.int(result.count("deferred")),
         "rows_read": dg.MetadataValue.int(result.total("rows_read")),
         "rows_loaded": dg.MetadataValue.int(result.total("rows_loaded")),
         "rows_quarantined": dg.MetadataValue.int(result.total("rows_quarantined")),
@@ -44,14 +45,22 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
     def _raw_asset(
         context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse
     ) -> dg.MaterializeResult:
-        inbox = get_settings().inbox
+        settings = get_settings()
         with warehouse.connect() as con:
             ensure_schema(con, SOURCES)
-            result = load_source(con, source, inbox)
+            result = load_source(
+                con,
+                source,
+                settings.inbox,
+                settle_seconds=settings.inbox_settle_seconds,
+                xlsx_sheet=settings.xlsx_sheet,
+            )
             table_rows = con.execute(f"select count(*) from raw.{source.name}").fetchall()[0][0]
         for f in result.files:
             if f.status == "rejected":
                 context.log.error(f.message)
+            elif f.status == "deferred":
+                context.log.warning(f.message)
             elif f.status == "loaded":
                 context.log.info(
                     f"{f.file}: read {f.rows_read}, loaded {f.rows_loaded}, "

@@ -1,27 +1,35 @@
 """Loads inbox files into the DuckDB `raw` schema: one transaction, one audit row per file.
 
-Every source goes through `load_source`: DuckDB reads the file (all columns as text), SQL built
-from the source declaration types each value and names what is wrong with a row; valid rows go
-to `raw.<source>`, the others to `ops.quarantine` with their reason, and `ops.load_audit`
-records rows read = loaded + quarantined with the file's content hash. A hash already loaded is
-skipped, so a re-run or a re-sent file loads nothing twice.
+Every source goes through `load_source`: a reader (readers.py) puts the file's rows into a
+text temp table, the declared column mapping names its columns, SQL built from the source
+declaration types each value and names what is wrong with a row; valid rows go to
+`raw.<source>`, the others to `ops.quarantine` with their reason, and `ops.load_audit`
+records rows read = loaded + quarantined with the file's content hash. A hash already loaded
+is skipped, so a re-run or a re-sent file loads nothing twice.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from orchestration.defs.ingest.sources import Column, Source
+from orchestration.defs.ingest.readers import (
+    READABLE_SUFFIXES,
+    FileScan,
+    ReadResult,
+    RejectedFile,
+    read_file,
+    scan_bytes,
+)
+from orchestration.defs.ingest.sources import Column, Source, column_aliases, normalise_header
 
 log = logging.getLogger(__name__)
 
-READABLE_SUFFIXES = (".csv", ".parquet")
 FINNISH_TIME_FORMATS = (
     "%d.%m.%Y %H.%M.%S",
     "%d.%m.%Y %H.%M",
@@ -33,20 +41,20 @@ SQL_TYPES = {
     "text": "varchar",
     "int": "integer",
     "timestamp": "timestamptz",
-    "decimal": "decimal(18, 2)",
+    "decimal": "decimal(18, 4)",
 }
 META_COLUMNS = "_load_id integer not null, _file varchar not null, _line bigint not null"
 SNAPSHOT_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
-
-
-class RejectedFile(Exception):
-    """The whole file cannot be loaded; the message names the file, the problem and the fix."""
+# Partial downloads and editor lock files: never inbox files.
+IGNORED_NAME = re.compile(r"^(\.|~\$)|\.(tmp|part|partial|crdownload|download)$", re.IGNORECASE)
+# Spaces, no-break spaces and narrow no-break spaces group thousands in Finnish numbers.
+THOUSANDS_SPACES = "[ \u00a0\u202f]"
 
 
 @dataclass
 class FileResult:
     file: str
-    status: str  # loaded | rejected | skipped
+    status: str  # loaded | rejected | skipped | deferred
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -84,6 +92,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, sources: tuple[Source, ...]) -
             content_hash varchar not null, size_bytes bigint not null, status varchar not null,
             rows_read bigint not null, rows_loaded bigint not null,
             rows_quarantined bigint not null, message varchar, extra_columns varchar,
+            file_format varchar,
             loaded_at timestamptz not null default current_timestamp
         )"""
     )
@@ -116,31 +125,35 @@ def inbox_files(inbox: Path, source: Source) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES and not IGNORED_NAME.search(p.name)
     )
 
 
-def content_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _value(col: str | None) -> str:
+def _value(pos: int | None) -> str:
     """The trimmed text of a file column, NULL when empty or absent."""
-    return f"nullif(trim(_in.{quote(col)}), '')" if col else "cast(null as varchar)"
+    return f"nullif(trim(_in.c{pos}), '')" if pos is not None else "cast(null as varchar)"
+
+
+def _decimal(v: str) -> str:
+    """Decimal text in Finnish (1 234,50) or international (1,234.50 / 1234.50) form."""
+    t = f"regexp_replace({v}, '{THOUSANDS_SPACES}', '', 'g')"
+    return (
+        f"case when regexp_full_match({t}, '[+-]?[0-9]+(,[0-9]{{1,4}})?') "
+        f"then cast(replace({t}, ',', '.') as decimal(18, 4)) "
+        f"when regexp_full_match({t}, '[+-]?[0-9]{{1,3}}(,[0-9]{{3}})+([.][0-9]{{1,4}})?') "
+        f"then cast(replace({t}, ',', '') as decimal(18, 4)) "
+        f"when regexp_full_match({t}, '[+-]?[0-9]+([.][0-9]{{1,4}})?') "
+        f"then cast({t} as decimal(18, 4)) end"
+    )
 
 
 def _typed(column: Column, v: str) -> str:
     if column.kind == "int":
         return f"case when regexp_full_match({v}, '[+-]?[0-9]+') then cast({v} as integer) end"
     if column.kind == "decimal":
-        return (
-            f"case when regexp_full_match({v}, '[+-]?[0-9]+([.][0-9]+)?') "
-            f"then cast({v} as decimal(18, 2)) end"
-        )
+        return _decimal(v)
     if column.kind == "timestamp":
         formats = ", ".join(literal(f) for f in FINNISH_TIME_FORMATS)
         return (
@@ -150,63 +163,95 @@ def _typed(column: Column, v: str) -> str:
     return v
 
 
-def _problems(column: Column, v: str) -> list[str]:
+def _out_of_range(column: Column, typed: str, scale_value: str | None) -> str | None:
+    """SQL that is true when the typed value lies outside its (scale's) range."""
+    if column.scales and scale_value:
+        _, ranges = column.scales
+        default = column.range or next(iter(ranges.values()))
+        branches = " ".join(
+            f"when {scale_value} = {literal(name)} then {typed} not between {lo} and {hi}"
+            for name, (lo, hi) in ranges.items()
+        )
+        return f"case {branches} else {typed} not between {default[0]} and {default[1]} end"
+    if column.range:
+        lo, hi = column.range
+        return f"{typed} not between {lo} and {hi}"
+    return None
+
+
+def _problems(column: Column, v: str, scale_value: str | None = None) -> list[str]:
     """SQL expressions that give a reason text when the value is wrong, else NULL."""
     name = column.name
     shown = f"'\"' || {v} || '\"'"
+    typed = _typed(column, v)
     checks = []
     if column.not_empty:
         checks.append(f"case when {v} is null then 'empty {name}' end")
     if column.kind == "int":
         checks.append(
-            f"case when {v} is not null and {_typed(column, v)} is null "
+            f"case when {v} is not null and {typed} is null "
             f"then '{name} is not an integer: ' || {shown} end"
         )
-        if column.range:
-            lo, hi = column.range
-            checks.append(
-                f"case when {_typed(column, v)} not between {lo} and {hi} "
-                f"then '{name} out of range {lo}-{hi}: ' || {shown} end"
-            )
+        out = _out_of_range(column, typed, scale_value)
+        if out:
+            lo_hi = f"{column.range[0]}-{column.range[1]}" if column.range else ""
+            label = f"out of range {lo_hi}" if not column.scales else "out of range for its scale"
+            checks.append(f"case when {out} then '{name} {label}: ' || {shown} end")
+    elif column.allowed:
+        known = ", ".join(literal(a) for a in column.allowed)
+        checks.append(
+            f"case when {v} is not null and lower({v}) not in ({known}) "
+            f"then '{name} not one of {'/'.join(column.allowed)}: ' || {shown} end"
+        )
     elif column.kind == "decimal":
         checks.append(
-            f"case when {v} is not null and {_typed(column, v)} is null "
+            f"case when {v} is not null and {typed} is null "
             f"then '{name} is not a number: ' || {shown} end"
         )
     elif column.kind == "timestamp":
         checks.append(
-            f"case when {v} is not null and {_typed(column, v)} is null "
+            f"case when {v} is not null and {typed} is null "
             f"then 'unparseable {name}: ' || {shown} end"
         )
     return checks
 
 
-def _read_into_temp(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
-    """Read the file as text columns into temp table _in; return its normalised header."""
-    con.execute("drop table if exists _in")
-    if path.suffix.lower() == ".parquet":
-        reader = f"select columns(*)::varchar from read_parquet({literal(str(path))})"
-    else:
-        reader = (
-            f"select * from read_csv({literal(str(path))}, all_varchar = true, "
-            "header = true, auto_detect = true)"
-        )
-    con.execute(f"create temp table _in as {reader}")
-    header = [row[0] for row in con.execute("describe _in").fetchall()]
-    renames = {h: h.strip().lower() for h in header if h != h.strip().lower()}
-    for old, new in renames.items():
-        con.execute(f"alter table _in rename column {quote(old)} to {quote(new)}")
-    return [h.strip().lower() for h in header]
+@dataclass(frozen=True)
+class ColumnMap:
+    canonical: dict[str, int]  # canonical column → position in the file
+    wide: dict[str, int]  # driver_<name> → position
+    extra: list[str]  # headers that are neither: reported, not loaded
 
 
-def _check_header(source: Source, header: list[str], rel: str) -> None:
-    missing = [c.name for c in source.columns if c.required and c.name not in header]
+def map_columns(source: Source, header: list[str], rel: str) -> ColumnMap:
+    """Match the file's header to the contract via the declared aliases; reject what can't."""
+    aliases = column_aliases().get(source.name, {})
+    names = set(source.column_names)
+    canonical: dict[str, int] = {}
+    wide: dict[str, int] = {}
+    extra: list[str] = []
+    prefix = source.wide_prefix
+    for pos, name in enumerate(header):
+        key = normalise_header(name)
+        target = aliases.get(key, key)
+        if target in names or (prefix and target.startswith(prefix) and len(target) > len(prefix)):
+            bucket = canonical if target in names else wide
+            if target in bucket:
+                raise RejectedFile(
+                    f"{rel}: columns {header[bucket[target]]!r} and {name!r} both mean "
+                    f"{target}; remove one of them from the export."
+                )
+            bucket[target] = pos
+        else:
+            extra.append(name)
+    missing = [c.name for c in source.columns if c.required and c.name not in canonical]
     if missing:
         raise RejectedFile(
             f"{rel}: required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"missing; found: {', '.join(header)}. Rename the column(s) in the export "
-            f"to the names in DATA_CONTRACT.md and put the file back in the inbox."
+            f"missing; found: {', '.join(header)}. Rename the column(s) in the export to the "
+            f"names in DATA_CONTRACT.md, or add the export's names to seeds/column_aliases.csv."
         )
+    return ColumnMap(canonical, wide, extra)
 
 
 def _snapshot_date(source: Source, path: Path, rel: str) -> str | None:
@@ -221,22 +266,44 @@ def _snapshot_date(source: Source, path: Path, rel: str) -> str | None:
     return match.group(1)
 
 
-def _build_select(
-    source: Source, header: list[str], wide: list[str], snapshot_date: str | None
-) -> tuple[str, str]:
+def _check_scales(
+    con: duckdb.DuckDBPyConnection, source: Source, cmap: ColumnMap, rel: str
+) -> None:
+    for column in source.columns:
+        if not column.scales or column.scales[0] not in cmap.canonical:
+            continue
+        scale_col, ranges = column.scales
+        v = _value(cmap.canonical[scale_col])
+        unknown = [
+            r[0]
+            for r in con.execute(
+                f"select distinct {v} from _in where {v} is not null "
+                f"and {v} not in ({', '.join(literal(k) for k in ranges)}) order by 1 limit 5"
+            ).fetchall()
+        ]
+        if unknown:
+            raise RejectedFile(
+                f"{rel}: unknown {scale_col} {', '.join(repr(u) for u in unknown)}; known: "
+                f"{', '.join(ranges)}. Scales are never converted: export {column.name} on a "
+                "known scale and say which in the scale column."
+            )
+
+
+def _build_select(source: Source, cmap: ColumnMap, snapshot_date: str | None) -> tuple[str, str]:
     """Typed projection and the reason expression over temp table _in."""
-    present = set(header)
     exprs, reasons = [], []
     for column in source.columns:
-        v = _value(column.name if column.name in present else None)
+        v = _value(cmap.canonical.get(column.name))
+        scale = None
+        if column.scales:
+            scale = _value(cmap.canonical.get(column.scales[0]))
         exprs.append(f"{_typed(column, v)} as {quote(column.name)}")
-        reasons.extend(_problems(column, v))
-    for name in wide:
-        wide_col = Column(name, "int", range=source.wide_range)
-        reasons.extend(_problems(wide_col, _value(name)))
+        reasons.extend(_problems(column, v, scale))
+    for name, pos in cmap.wide.items():
+        reasons.extend(_problems(Column(name, "int", range=source.wide_range), _value(pos)))
     if source.at_least_one_of:
-        scored = [_value(c if c in present else None) for c in source.at_least_one_of]
-        scored += [_value(c) for c in wide]
+        scored = [_value(cmap.canonical.get(c)) for c in source.at_least_one_of]
+        scored += [_value(pos) for pos in cmap.wide.values()]
         reasons.append(
             f"case when coalesce({', '.join(scored)}) is null then 'no score at all' end"
         )
@@ -246,49 +313,76 @@ def _build_select(
     return ", ".join(exprs), reason
 
 
+def _raw_row(header: list[str]) -> str:
+    """The row as the file had it, as a JSON object keyed by the file's own headers."""
+    pairs = ", ".join(f"{literal(h)}, _in.c{i}" for i, h in enumerate(header))
+    return f"json_object({pairs})" if pairs else "'{}'"
+
+
+def _already_loaded(con: duckdb.DuckDBPyConnection, digest: str) -> bool:
+    return (
+        con.execute(
+            "select count(*) from ops.load_audit where content_hash = ? and status = 'loaded'",
+            [digest],
+        ).fetchall()[0][0]
+        > 0
+    )
+
+
 def load_file(
-    con: duckdb.DuckDBPyConnection, source: Source, path: Path, inbox: Path
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    path: Path,
+    inbox: Path,
+    xlsx_sheet: str | None = None,
 ) -> FileResult:
     """Load one file in one transaction; never raises for bad input."""
     rel = path.relative_to(inbox).as_posix()
-    digest = content_hash(path)
-    known = con.execute(
-        "select count(*) from ops.load_audit where content_hash = ? and status = 'loaded'",
-        [digest],
-    ).fetchall()[0][0]
-    if known:
+    scan = scan_bytes(path)
+    if _already_loaded(con, scan.content_hash):
         return FileResult(rel, "skipped", message="same content already loaded")
-    size = path.stat().st_size
     try:
-        header = _read_into_temp(con, path)
-        _check_header(source, header, rel)
+        read = read_file(con, path, scan, rel, xlsx_sheet)
+        cmap = map_columns(source, read.header, rel)
         snapshot_date = _snapshot_date(source, path, rel)
-    except (duckdb.Error, RejectedFile) as exc:
-        message = (
-            str(exc)
-            if isinstance(exc, RejectedFile)
-            else (
-                f"{rel}: could not be read as {path.suffix.lstrip('.')} ({exc}). "
-                "Export it again as UTF-8 CSV with a header row."
-            )
-        )
+        _check_scales(con, source, cmap, rel)
+    except RejectedFile as exc:
         con.execute("drop table if exists _in")
-        _audit(con, source, rel, digest, size, "rejected", 0, 0, message, None)
-        log.error(message)
-        return FileResult(rel, "rejected", message=message)
+        _audit(con, source, rel, scan, "rejected", 0, 0, str(exc), None, None)
+        log.error("%s", exc)
+        return FileResult(rel, "rejected", message=str(exc))
+    try:
+        return _insert(con, source, rel, scan, read, cmap, snapshot_date)
+    finally:
+        con.execute("drop table if exists _checked")
+        con.execute("drop table if exists _in")
 
-    prefix = source.wide_prefix
-    wide = [h for h in header if prefix and h.startswith(prefix) and len(h) > len(prefix)]
-    extra = [h for h in header if h not in set(source.column_names) | set(wide)]
-    select, reason = _build_select(source, header, wide, snapshot_date)
-    wide_select = "".join(f", {_value(w)} as {quote(w)}" for w in wide)
+
+def _file_format(read: ReadResult) -> str:
+    if read.delimiter:
+        return f"csv {read.encoding} delimiter {read.delimiter!r}"
+    return f"{read.encoding} sheet {read.sheet!r}" if read.sheet else read.encoding
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    rel: str,
+    scan: FileScan,
+    read: ReadResult,
+    cmap: ColumnMap,
+    snapshot_date: str | None,
+) -> FileResult:
+    select, reason = _build_select(source, cmap, snapshot_date)
+    wide_select = "".join(f", {_value(p)} as {quote(w)}" for w, p in cmap.wide.items())
+    prefix = source.wide_prefix or ""
     con.execute("begin transaction")
     try:
         load_id = _next_load_id(con)
-        meta = f"{load_id} as _load_id, {literal(rel)} as _file, _in.rowid + 2 as _line"
+        meta = f"{load_id} as _load_id, {literal(rel)} as _file, _in._line as _line"
         con.execute(
             f"create temp table _checked as select {select}, {meta}, {reason} as _reason, "
-            f"to_json(_in) as _raw_row{wide_select} from _in"
+            f"{_raw_row(read.header)} as _raw_row{wide_select} from _in"
         )
         target_cols = list(source.column_names) + (["extracted_at"] if snapshot_date else [])
         cols = ", ".join(quote(c) for c in target_cols)
@@ -296,13 +390,13 @@ def load_file(
             f"insert into raw.{source.name} ({cols}, _load_id, _file, _line) "
             f"select {cols}, _load_id, _file, _line from _checked where _reason is null"
         )
-        if wide:
+        if cmap.wide:
             key = quote(source.key[0])
             unions = " union all ".join(
                 f"select {key}, {literal(w[len(prefix) :])}, cast({quote(w)} as integer), "
                 f"_load_id, _file, _line from _checked "
                 f"where _reason is null and {quote(w)} is not null"
-                for w in wide
+                for w in cmap.wide
             )
             con.execute(f"insert into raw.{source.wide_table} {unions}")
         con.execute(
@@ -310,33 +404,41 @@ def load_file(
             f"select _load_id, {literal(source.name)}, _file, _line, _raw_row, _reason "
             "from _checked where _reason is not null"
         )
-        read, loaded = con.execute(
+        if read.malformed:
+            con.executemany(
+                "insert into ops.quarantine (load_id, source, file, line, raw_row, reason) "
+                "values (?, ?, ?, ?, ?, ?)",
+                [
+                    [load_id, source.name, rel, line, text, why]
+                    for line, text, why in read.malformed
+                ],
+            )
+        parsed, loaded = con.execute(
             "select count(*), count(*) filter (where _reason is null) from _checked"
         ).fetchall()[0]
+        rows_read = parsed + len(read.malformed)
+        extra = ", ".join(cmap.extra) or None
         _audit(
             con,
             source,
             rel,
-            digest,
-            size,
+            scan,
             "loaded",
-            read,
+            rows_read,
             loaded,
             None,
-            ", ".join(extra) or None,
+            extra,
+            _file_format(read),
             load_id=load_id,
         )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    finally:
-        con.execute("drop table if exists _checked")
-        con.execute("drop table if exists _in")
-    if extra:
-        log.warning("%s: columns not in the contract were not loaded: %s", rel, ", ".join(extra))
+    if cmap.extra:
+        log.warning("%s: columns not in the contract were not loaded: %s", rel, extra)
     return FileResult(
-        rel, "loaded", rows_read=read, rows_loaded=loaded, rows_quarantined=read - loaded
+        rel, "loaded", rows_read=rows_read, rows_loaded=loaded, rows_quarantined=rows_read - loaded
     )
 
 
@@ -348,38 +450,63 @@ def _audit(
     con: duckdb.DuckDBPyConnection,
     source: Source,
     rel: str,
-    digest: str,
-    size: int,
+    scan: FileScan,
     status: str,
     read: int,
     loaded: int,
     message: str | None,
     extra: str | None,
+    file_format: str | None,
     load_id: int | None = None,
 ) -> None:
     con.execute(
         "insert into ops.load_audit (load_id, source, file, content_hash, size_bytes, status, "
-        "rows_read, rows_loaded, rows_quarantined, message, extra_columns) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "rows_read, rows_loaded, rows_quarantined, message, extra_columns, file_format) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             load_id or _next_load_id(con),
             source.name,
             rel,
-            digest,
-            size,
+            scan.content_hash,
+            scan.size,
             status,
             read,
             loaded,
             read - loaded,
             message,
             extra,
+            file_format,
         ],
     )
 
 
-def load_source(con: duckdb.DuckDBPyConnection, source: Source, inbox: Path) -> SourceResult:
-    """Load every new file of one source from the inbox."""
+def load_source(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    inbox: Path,
+    *,
+    settle_seconds: float = 0.0,
+    xlsx_sheet: str | None = None,
+) -> SourceResult:
+    """Load every new file of one source from the inbox.
+
+    A file modified less than `settle_seconds` ago may still be being copied: it is deferred
+    (neither loaded nor rejected) and picked up by a later run.
+    """
     result = SourceResult(source.name)
+    now = time.time()
     for path in inbox_files(inbox, source):
-        result.files.append(load_file(con, source, path, inbox))
+        if settle_seconds and now - path.stat().st_mtime < settle_seconds:
+            rel = path.relative_to(inbox).as_posix()
+            result.files.append(
+                FileResult(
+                    rel,
+                    "deferred",
+                    message=(
+                        f"{rel}: modified less than {settle_seconds:g} s ago; loaded next run"
+                    ),
+                )
+            )
+            continue
+        result.files.append(load_file(con, source, path, inbox, xlsx_sheet))
     return result

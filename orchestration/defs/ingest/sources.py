@@ -6,8 +6,14 @@ turns it into SQL, the raw tables' DDL and the dbt sources follow it.
 
 from __future__ import annotations
 
+import csv
+import re
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Literal
+
+from orchestration.settings import PROJECT_DIR
 
 Kind = Literal["text", "int", "timestamp", "decimal"]
 
@@ -19,6 +25,11 @@ class Column:
     required: bool = True  # the header must have it, or the file is rejected
     not_empty: bool = False  # an empty value sends the row to quarantine
     range: tuple[int, int] | None = None  # inclusive, for int columns
+    # The range depends on a scale column: (scale column, {scale: range}). A file holding a
+    # scale not listed is rejected whole (METRICS.md: unknown scales are never converted).
+    scales: tuple[str, dict[str, tuple[int, int]]] | None = None
+    # The only values the contract knows (compared lower-cased); others go to quarantine.
+    allowed: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -40,8 +51,9 @@ class Source:
         return tuple(c.name for c in self.columns)
 
 
-def _score(name: str, lo: int, hi: int) -> Column:
-    return Column(name, "int", required=name != "ces_scale", range=(lo, hi))
+def _score(name: str, lo: int, hi: int, required: bool = False) -> Column:
+    """A score column; only nps_score must be in every survey file (DATA_CONTRACT.md)."""
+    return Column(name, "int", required=required, range=(lo, hi))
 
 
 SURVEY_RESPONSES = Source(
@@ -53,9 +65,15 @@ SURVEY_RESPONSES = Source(
         Column("touchpoint"),
         Column("channel"),
         Column("responded_at", "timestamp", not_empty=True),
-        _score("nps_score", 0, 10),
+        _score("nps_score", 0, 10, required=True),
         _score("csat_score", 1, 5),
-        _score("ces_score", 1, 7),
+        Column(
+            "ces_score",
+            "int",
+            required=False,
+            range=(1, 7),
+            scales=("ces_scale", {"1-7": (1, 7), "1-5": (1, 5)}),
+        ),
         Column("ces_scale", required=False),
         _score("loyalty_score", 1, 5),
         Column("comment", required=False),
@@ -94,7 +112,7 @@ CRM_ORDERS = Source(
         Column("ordered_at", "timestamp", not_empty=True),
         Column("amount", "decimal", not_empty=True),
         Column("currency", required=False),
-        Column("status", not_empty=True),
+        Column("status", not_empty=True, allowed=("completed", "refunded", "cancelled")),
     ),
     key=("order_id",),
 )
@@ -150,3 +168,21 @@ SOURCES: tuple[Source, ...] = (
     LOST_DEALS,
 )
 SOURCES_BY_NAME = {s.name: s for s in SOURCES}
+
+
+ALIASES_FILE = PROJECT_DIR / "seeds" / "column_aliases.csv"
+
+
+def normalise_header(name: str) -> str:
+    """'Vastaus pvm' → 'vastaus_pvm': how a header is compared with names and aliases."""
+    return re.sub(r"\W+", "_", name.replace("\ufeff", "").strip().lower()).strip("_")
+
+
+@cache
+def column_aliases(path: Path = ALIASES_FILE) -> dict[str, dict[str, str]]:
+    """source → {normalised alias → canonical column}, from the declared mapping file."""
+    mapping: dict[str, dict[str, str]] = {s.name: {} for s in SOURCES}
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            mapping.setdefault(row["source"], {})[normalise_header(row["alias"])] = row["column"]
+    return mapping
