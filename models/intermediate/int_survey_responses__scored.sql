@@ -1,10 +1,11 @@
--- One row per response with its quarter (Helsinki time), customer segment and score groups.
+-- One row per response with its quarter (Helsinki time), the segment and region the customer
+-- had when answering (SCD2 history from the CRM exports), and score groups.
 with responses as (
     select * from {{ ref('stg_survey__responses') }}
 ),
 
-customers as (
-    select * from {{ ref('stg_crm__customers') }}
+customer_history as (
+    select * from {{ ref('int_crm__customer_history') }}
 ),
 
 joined as (
@@ -18,9 +19,9 @@ joined as (
         {{ quarter_start('responses.responded_at') }} as quarter_start,
         case
             when responses.customer_id is null then 'anonymous'
-            else coalesce(customers.segment, 'unknown')
+            else coalesce(customer_history.segment, 'unknown')
         end as segment,
-        coalesce(customers.region, 'unknown') as region,
+        coalesce(customer_history.region, 'unknown') as region,
         responses.nps_score,
         responses.csat_score,
         -- CES 2.0 is 1-7 agree; another scale is a different instrument and is never pooled.
@@ -30,7 +31,17 @@ joined as (
         responses.suggestion,
         responses.language
     from responses
-    left join customers on responses.customer_id = customers.customer_id
+    left join customer_history
+        on
+            responses.customer_id = customer_history.customer_id
+            and (
+                customer_history.valid_from is null
+                or responses.responded_at >= customer_history.valid_from
+            )
+            and (
+                customer_history.valid_to is null
+                or responses.responded_at < customer_history.valid_to
+            )
 ),
 
 final as (

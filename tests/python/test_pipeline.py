@@ -23,7 +23,7 @@ def test_every_run_succeeds_and_materializes_every_asset(pipeline: PipelineRuns)
     materialized = {e.asset_key for e in pipeline.first.get_asset_materialization_events()}
     expected = set(defs.resolve_asset_graph().materializable_asset_keys)
     assert materialized == expected
-    assert len(expected) == 19
+    assert len(expected) == 23
 
 
 def test_every_asset_check_passes(pipeline: PipelineRuns) -> None:
@@ -261,10 +261,11 @@ def test_asset_graph_groups_and_report_dependency() -> None:
         groups.setdefault(graph.get(key).group_name, set()).add(key.to_user_string())
     assert {g: len(k) for g, k in groups.items()} == {
         "raw": 6,
-        "staging": 5,
-        "intermediate": 2,
+        "staging": 6,
+        "intermediate": 3,
         "marts": 4,
-        "seeds": 1,
+        "seeds": 2,
+        "snapshots": 1,
         "publish": 1,
     }
     report_parents = graph.get(AssetKey(["reports", "quarterly_reports"])).parent_keys

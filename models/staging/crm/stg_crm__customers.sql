@@ -1,31 +1,30 @@
--- One row per customer as of the latest CRM snapshot; e-mail and phone only as salted hashes.
-with source as (
-    select * from {{ source('raw', 'crm_customers') }}
+-- One row per customer as of the latest CRM export that holds the customer.
+with snapshots as (
+    select * from {{ ref('stg_crm__customer_snapshots') }}
 ),
 
 ranked as (
     select
         *,
         row_number() over (
-            partition by customer_id
-            order by extracted_at desc, _load_id desc, _line desc
-        ) as snapshot_rank
-    from source
+            partition by customer_id order by extracted_at desc
+        ) as recency_rank
+    from snapshots
 ),
 
 final as (
     select
         customer_id,
-        lower(trim(segment)) as segment,
-        trim(region) as region,
-        trim(industry) as industry,
-        {{ hash_pii("lower(trim(email))") }} as email_hash,
-        {{ hash_pii("regexp_replace(phone, '[^0-9+]', '', 'g')") }} as phone_hash,
+        segment,
+        region,
+        industry,
+        email_hash,
+        phone_hash,
         created_at,
         updated_at,
         extracted_at
     from ranked
-    where snapshot_rank = 1
+    where recency_rank = 1
 )
 
 select * from final
