@@ -1,8 +1,11 @@
-"""Asset checks on the raw layer: every row read is loaded or quarantined, and no file rejected."""
+"""Asset checks on the raw layer: reconciliation, rejected files, Great Expectations suites."""
+
+from collections.abc import Iterator
 
 import dagster as dg
 
 from orchestration.defs.ingest.assets import raw_asset_key
+from orchestration.defs.ingest.expectations import Outcome, validate
 from orchestration.defs.ingest.sources import SOURCES, Source
 from orchestration.resources import DuckDBWarehouse
 
@@ -92,7 +95,57 @@ def build_source_checks(source: Source) -> list[dg.AssetChecksDefinition]:
             },
         )
 
-    return [_reconcile, _no_rejected]
+    @dg.multi_asset_check(
+        specs=[
+            dg.AssetCheckSpec(
+                "expectations_blocking",
+                asset=key,
+                blocking=True,
+                description="Great Expectations: what the loader guarantees (keys, ranges, "
+                "known statuses and scales). A failure stops the marts and reports.",
+            ),
+            dg.AssetCheckSpec(
+                "expectations_warn",
+                asset=key,
+                description="Great Expectations: unusual but loadable values (unknown "
+                "touchpoints or segments, a key repeated within one file).",
+            ),
+        ],
+        name=f"{source.name}_expectations",
+    )
+    def _expectations(warehouse: DuckDBWarehouse) -> Iterator[dg.AssetCheckResult]:
+        with warehouse.connect(read_only=True) as con:
+            outcomes = validate(con, source.name)
+        for blocking, name in ((True, "expectations_blocking"), (False, "expectations_warn")):
+            chosen = [o for o in outcomes if o.expectation.blocking is blocking]
+            yield _expectation_result(key, name, chosen, blocking)
+
+    return [_reconcile, _no_rejected, _expectations]
+
+
+def _expectation_result(
+    key: dg.AssetKey, name: str, outcomes: list[Outcome], blocking: bool
+) -> dg.AssetCheckResult:
+    failed = [o for o in outcomes if not o.success]
+    rows = "\n".join(
+        f"| {o.expectation.label} | {'pass' if o.success else 'FAIL'} | {o.unexpected_count} "
+        f"| {', '.join(map(str, o.examples)) or ''} |"
+        for o in outcomes
+    )
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=name,
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "expectations": len(outcomes),
+            "failed": len(failed),
+            "unexpected_rows": sum(o.unexpected_count for o in failed),
+            "results": dg.MetadataValue.md(
+                "| expectation | result | unexpected rows | examples |\n|---|---|---|---|\n" + rows
+            ),
+        },
+    )
 
 
 raw_checks = [check for source in SOURCES for check in build_source_checks(source)]

@@ -1,0 +1,176 @@
+"""Great Expectations suites on the raw tables: what each raw table must satisfy.
+
+Blocking expectations restate what the loader guarantees (keys present, scores in range,
+known statuses and scales): a failure means rows reached raw without the loader's checks,
+and the marts and reports must not be rebuilt on them. Warning expectations describe what
+is unusual but loadable (an unknown touchpoint, a key sent twice in one file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import duckdb
+
+TOUCHPOINTS = ["sales", "onboarding", "support", "billing", "web", "store"]
+CHANNELS = ["email", "web", "sms", "phone", "in_store"]
+SURVEYS = ["relationship", "post_service", "post_sale", "onboarding"]
+SEGMENTS = ["enterprise", "smb", "consumer", "public"]
+CHURN_REASONS = ["price", "service", "product", "moved", "competitor", "other"]
+
+
+@dataclass(frozen=True)
+class Expect:
+    kind: str  # a class in great_expectations.expectations
+    kwargs: dict[str, Any]
+    blocking: bool
+
+    @property
+    def label(self) -> str:
+        target = self.kwargs.get("column") or "+".join(self.kwargs.get("column_list", []))
+        return f"{self.kind}({target})"
+
+
+def not_null(column: str) -> Expect:
+    return Expect("ExpectColumnValuesToNotBeNull", {"column": column}, True)
+
+
+def between(column: str, lo: float, hi: float, blocking: bool = True) -> Expect:
+    return Expect(
+        "ExpectColumnValuesToBeBetween",
+        {"column": column, "min_value": lo, "max_value": hi},
+        blocking,
+    )
+
+
+def in_set(column: str, values: list[str], blocking: bool = False) -> Expect:
+    return Expect("ExpectColumnValuesToBeInSet", {"column": column, "value_set": values}, blocking)
+
+
+def unique_per_load(*columns: str) -> Expect:
+    return Expect("ExpectCompoundColumnsToBeUnique", {"column_list": [*columns, "_load_id"]}, False)
+
+
+SUITES: dict[str, list[Expect]] = {
+    "survey_responses": [
+        not_null("response_id"),
+        not_null("responded_at"),
+        between("nps_score", 0, 10),
+        between("csat_score", 1, 5),
+        between("ces_score", 1, 7),
+        between("loyalty_score", 1, 5),
+        in_set("ces_scale", ["1-7", "1-5"], blocking=True),
+        in_set("touchpoint", TOUCHPOINTS),
+        in_set("channel", CHANNELS),
+        in_set("survey", SURVEYS),
+        in_set("language", ["fi", "sv", "en"]),
+        unique_per_load("response_id"),
+    ],
+    "crm_customers": [
+        not_null("customer_id"),
+        not_null("extracted_at"),
+        in_set("segment", SEGMENTS),
+        unique_per_load("customer_id"),
+    ],
+    "crm_orders": [
+        not_null("order_id"),
+        not_null("customer_id"),
+        not_null("ordered_at"),
+        not_null("amount"),
+        in_set("status", ["completed", "refunded", "cancelled"], blocking=True),
+        between("amount", 0, 10_000_000, blocking=False),
+        unique_per_load("order_id"),
+    ],
+    "churn_events": [
+        not_null("customer_id"),
+        not_null("churned_at"),
+        in_set("reason_code", CHURN_REASONS),
+        unique_per_load("customer_id", "churned_at"),
+    ],
+    "mystery_shopping": [
+        not_null("visit_id"),
+        not_null("item"),
+        not_null("score"),
+        between("score", 0, 100, blocking=False),
+        unique_per_load("visit_id", "item"),
+    ],
+    "lost_deals": [
+        not_null("deal_id"),
+        not_null("lost_at"),
+        unique_per_load("deal_id"),
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    expectation: Expect
+    success: bool
+    element_count: int
+    unexpected_count: int
+    examples: list[Any]
+
+
+def _columns(suite: list[Expect]) -> list[str]:
+    cols: list[str] = []
+    for e in suite:
+        for c in [e.kwargs.get("column"), *e.kwargs.get("column_list", [])]:
+            if c and c not in cols:
+                cols.append(c)
+    return cols
+
+
+@cache
+def _context() -> Any:
+    import great_expectations as gx  # 5 s to import: only when a check runs
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return context
+
+
+def validate(con: duckdb.DuckDBPyConnection, table: str) -> list[Outcome]:
+    """Run the table's suite on raw.<table> and return one outcome per expectation."""
+    import great_expectations as gx
+
+    suite_spec = SUITES[table]
+    cols = ", ".join(f'"{c}"' for c in _columns(suite_spec))
+    frame = con.execute(f"select {cols} from raw.{table}").df()
+    context = _context()
+    name = f"raw_{table}"
+    for existing in [s.name for s in context.suites.all()]:
+        if existing == name:
+            context.suites.delete(name)
+    suite = context.suites.add(gx.ExpectationSuite(name=name))
+    for index, spec in enumerate(suite_spec):
+        suite.add_expectation(
+            getattr(gx.expectations, spec.kind)(**spec.kwargs, meta={"index": index})
+        )
+    try:
+        source = context.data_sources.get(name)
+    except (KeyError, ValueError):
+        source = context.data_sources.add_pandas(name)
+    asset = next((a for a in source.assets if a.name == table), None) or (
+        source.add_dataframe_asset(table)
+    )
+    batch_definition = next((b for b in asset.batch_definitions if b.name == "whole"), None) or (
+        asset.add_batch_definition_whole_dataframe("whole")
+    )
+    result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+    outcomes = []
+    for item in result.results:
+        spec = suite_spec[item.expectation_config.meta["index"]]
+        details = item.result or {}
+        outcomes.append(
+            Outcome(
+                spec,
+                bool(item.success),
+                int(details.get("element_count", len(frame)) or 0),
+                int(details.get("unexpected_count", 0) or 0),
+                list(details.get("partial_unexpected_list", []) or [])[:5],
+            )
+        )
+    return sorted(outcomes, key=lambda o: suite_spec.index(o.expectation))
