@@ -10,8 +10,9 @@ from orchestration.defs.ingest.loader import ensure_schema
 from orchestration.defs.ingest.sources import SOURCES
 
 
-def test_rows_that_bypassed_the_loader_block_the_marts(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rows_that_bypassed_the_loader_block_the_marts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     warehouse = tmp_path / "w.duckdb"
     (tmp_path / "inbox").mkdir()
     monkeypatch.setenv("CX_INBOX", str(tmp_path / "inbox"))
@@ -44,7 +45,8 @@ def test_rows_that_bypassed_the_loader_block_the_marts(tmp_path: Path,
     assert (survey.passed, survey.metadata["failed"].value) == (False, 1)
     assert survey.metadata["unexpected_rows"].value == 1
     assert "ExpectColumnValuesToBeBetween(nps_score) | FAIL | 1 | 11" in (
-        survey.metadata["results"].value)
+        survey.metadata["results"].value
+    )
     assert (orders.passed, orders.metadata["unexpected_rows"].value) == (False, 1)
     assert evaluations[("raw/churn_events", "expectations_blocking")].passed is True
 

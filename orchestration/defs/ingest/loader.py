@@ -141,24 +141,27 @@ def _decimal(v: str) -> str:
     t = f"regexp_replace({v}, '{THOUSANDS_SPACES}', '', 'g')"
     return (
         f"case when regexp_full_match({t}, '[+-]?[0-9]+(,[0-9]{{1,4}})?') "
-        f"then cast(replace({t}, ',', '.') as decimal(18, 4)) "
+        f"then try_cast(replace({t}, ',', '.') as decimal(18, 4)) "
         f"when regexp_full_match({t}, '[+-]?[0-9]{{1,3}}(,[0-9]{{3}})+([.][0-9]{{1,4}})?') "
-        f"then cast(replace({t}, ',', '') as decimal(18, 4)) "
+        f"then try_cast(replace({t}, ',', '') as decimal(18, 4)) "
         f"when regexp_full_match({t}, '[+-]?[0-9]+([.][0-9]{{1,4}})?') "
-        f"then cast({t} as decimal(18, 4)) end"
+        f"then try_cast({t} as decimal(18, 4)) end"
     )
 
 
 def _typed(column: Column, v: str) -> str:
     if column.kind == "int":
-        return f"case when regexp_full_match({v}, '[+-]?[0-9]+') then cast({v} as integer) end"
+        # try_cast: digits too many for an integer make the row bad, not the load crash.
+        return f"case when regexp_full_match({v}, '[+-]?[0-9]+') then try_cast({v} as integer) end"
     if column.kind == "decimal":
         return _decimal(v)
     if column.kind == "timestamp":
         formats = ", ".join(literal(f) for f in FINNISH_TIME_FORMATS)
+        # Finnish dates only with a four-digit year: %Y would read 3.4.25 as the year 25.
         return (
             f"coalesce(try_cast({v} as timestamptz), "
-            f"cast(try_strptime({v}, [{formats}]) as timestamptz))"
+            f"case when regexp_matches({v}, '^[0-9]{{1,2}}[.][0-9]{{1,2}}[.][0-9]{{4}}([^0-9]|$)') "
+            f"then cast(try_strptime({v}, [{formats}]) as timestamptz) end)"
         )
     return v
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import os
@@ -23,6 +24,7 @@ import duckdb
 READABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet")
 DELIMITER_CANDIDATES = (",", ";", "\t", "|")
 CHUNK = 1 << 20
+MAX_LINE_SIZE = 16777216
 
 
 class RejectedFile(Exception):
@@ -133,6 +135,21 @@ def _detect_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+def _blank_records(path: Path, delimiter: str) -> list[bool] | None:
+    """Per record after the header, in file order: is it a blank line? None if unparseable."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, MAX_LINE_SIZE))
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter, quotechar='"', doublequote=True)
+            next(reader, None)
+            return [not fields for fields in reader]
+    except csv.Error:
+        return None
+    finally:
+        csv.field_size_limit(limit)
+
+
 def _positional_columns(n: int) -> str:
     return "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
 
@@ -156,16 +173,37 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan, rel: st
                 auto_detect = false, header = true, delim = '{literal_delim}', quote = '"',
                 escape = '"', columns = {_positional_columns(len(header))},
                 strict_mode = true, store_rejects = true, rejects_table = '_rejects',
-                rejects_scan = '_reject_scans', max_line_size = 16777216)"""
+                rejects_scan = '_reject_scans', max_line_size = {MAX_LINE_SIZE})"""
         )
-        # Record number + 1: the physical line when no earlier field spans lines.
-        con.execute("update _in set _line = rowid + 2")
+        rejects = con.execute(
+            "select line, any_value(csv_line), any_value(error_type)::varchar, "
+            "any_value(error_message) from _rejects group by line order by line"
+        ).fetchall()
+        # _line is DuckDB's record number + 1, as in its rejects table: the physical line when
+        # no earlier field spans lines. _in skips blank and rejected records, so number the kept
+        # ones from the full record list.
+        rejected = {int(r[0]) for r in rejects}
+        blank = _blank_records(text_path, delimiter) or []
+        kept = [i + 2 for i, b in enumerate(blank) if not b and i + 2 not in rejected]
+        if (
+            len(kept) < len(blank)
+            and len(kept) == con.execute("select count(*) from _in").fetchall()[0][0]
+        ):
+            import pyarrow as pa
+
+            lines = pa.table(
+                {"n": pa.array(range(len(kept)), pa.int64()), "line": pa.array(kept, pa.int64())}
+            )
+            con.register("_lines", lines)
+            try:
+                con.execute("update _in set _line = m.line from _lines as m where _in.rowid = m.n")
+            finally:
+                con.unregister("_lines")
+        else:  # every record kept, or the two parsers disagree on records
+            con.execute("update _in set _line = rowid + 2")
         malformed = [
             (int(line), text or "", f"malformed CSV line ({kind.lower()}): {message}")
-            for line, text, kind, message in con.execute(
-                "select line, any_value(csv_line), any_value(error_type)::varchar, "
-                "any_value(error_message) from _rejects group by line order by line"
-            ).fetchall()
+            for line, text, kind, message in rejects
         ]
         con.execute("drop table if exists _rejects")
         con.execute("drop table if exists _reject_scans")
@@ -186,22 +224,35 @@ def read_xlsx(
                 "Set CX_XLSX_SHEET to one of them or leave it empty for the first sheet."
             )
         chosen = sheet or names[0]
-        batch = reader.load_sheet(chosen, dtypes="string").to_arrow()
+        # No header row for fastexcel: it would skip leading empty rows (shifting the row
+        # numbers) and rename a duplicated header (hiding it from the duplicate check).
+        batch = reader.load_sheet(chosen, header_row=None, skip_rows=0, dtypes="string").to_arrow()
     except RejectedFile:
         raise
     except Exception as exc:  # fastexcel raises its own error types for broken workbooks
         raise RejectedFile(
             f"{rel}: could not be read as an Excel workbook ({exc}). Save it again as .xlsx."
         ) from exc
-    header = [str(n) for n in batch.schema.names]
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    table = pa.Table.from_batches([batch]).rename_columns([f"c{i}" for i in range(len(header))])
+    table = pa.Table.from_batches([batch], schema=batch.schema)
+    top = -1  # the header is the first row holding a value; table row i is sheet row i + 1
+    if table.num_columns:
+        filled = functools.reduce(pc.or_, (pc.is_valid(c) for c in table.columns))
+        top = pc.index(filled, True).as_py()
+    if top < 0:
+        raise RejectedFile(
+            f"{rel}: sheet {chosen!r} is empty (no header row). "
+            "Save the workbook again with the data on its first sheet, or set CX_XLSX_SHEET."
+        )
+    header = [table.column(i)[top].as_py() or name for i, name in enumerate(table.column_names)]
+    table = table.slice(top + 1).rename_columns([f"c{i}" for i in range(len(header))])
     con.register("_xlsx", table)
     try:
-        # Sheet row numbers are exact: the header is row 1.
         con.execute(
-            "create temp table _in as select *, row_number() over () + 1 as _line from _xlsx"
+            f"create temp table _in as select *, row_number() over () + {top + 1} as _line "
+            "from _xlsx"
         )
     finally:
         con.unregister("_xlsx")
