@@ -15,7 +15,8 @@ DEFAULT_CUSTOMERS = 5000
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m orchestration.sample_data",
-        description="Write deterministic sample CX exports (surveys, CRM, orders, churn).",
+        description="Write deterministic sample CX exports (surveys, CRM, orders, churn, mystery "
+        "shopping, lost deals).",
     )
     parser.add_argument("--out", type=Path, required=True, help="inbox folder to write into")
     parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS)
@@ -23,7 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start-quarter", default="2023-Q1")
     parser.add_argument("--quarters", type=int, default=12)
     parser.add_argument(
-        "--scale", type=float, default=1.0, help="multiplies the customer count (and so all rows)"
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiplies the customer count (and so all rows but the fixed-size mystery "
+        "shopping programme)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

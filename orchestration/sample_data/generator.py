@@ -15,7 +15,7 @@ from pathlib import Path
 from statistics import NormalDist
 from zoneinfo import ZoneInfo
 
-from . import texts
+from . import research, texts
 
 log = logging.getLogger(__name__)
 
@@ -678,7 +678,7 @@ def generate(
     start_quarter: str = "2023-Q1",
     quarters: int = 12,
 ) -> dict[str, int]:
-    """Write the four sample sources under out_dir; returns rows written per source."""
+    """Write the six sample sources under out_dir; returns rows written per source."""
     if customers < 10:
         raise ValueError(f"customers must be at least 10, got {customers}")
     if quarters < 1:
@@ -730,6 +730,11 @@ def generate(
     written = _write_sources(
         rng, out_dir, responses, population, (first_snapshot, last_day), orders, churned
     )
+    # The research sources come last and draw from their own generators (seeded from `seed`):
+    # the files above stay byte for byte what they were before these sources existed.
+    bounds = [(_quarter_start(q), _quarter_start(_shift_quarter(q, 1))) for q in window]
+    written["mystery_shopping"] = research.mystery_shopping(out_dir, seed, bounds, _write_csv)
+    written["lost_deals"] = research.lost_deals(out_dir, seed, bounds, population, _write_csv)
     log.info("sample data in %s: %s", out_dir, written)
     return written
 

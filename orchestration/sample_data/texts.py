@@ -218,3 +218,68 @@ COMPETITORS = [
     "Kaleva Direct",
     "Arctic Supply AB",
 ]
+# Mystery shoppers' notes per checklist item: what went wrong on a low score, right on a high one.
+SHOPPER_NOTES: dict[str, dict[str, list[str]]] = {
+    "greeting": {
+        "low": [
+            "Kukaan ei huomioinut minua ensimmäiseen viiteen minuuttiin.",
+            "Myyjä jatkoi puhelimen selaamista, kun tulin sisään.",
+            "Puhelimeen vastattiin vasta kahdeksannella hälytyksellä.",
+        ],
+        "high": [
+            "Minut tervehdittiin heti ovella.",
+            'Iloinen "hei, miten voin auttaa?" heti alkuun.',
+        ],
+    },
+    "needs_mapping": {
+        "low": [
+            "Myyjä ei kysynyt mitään käyttötarpeestani, vaan esitteli suoraan kalleimman mallin.",
+            "Tarpeita ei kartoitettu, sain vain hinnaston.",
+            "Kysyin neuvoa, mutta myyjä ei selvittänyt, mihin tuotetta tarvitsen.",
+            "Verkkochat vastasi valmiilla fraaseilla, tilannettani ei kysytty.",
+        ],
+        "high": [
+            "Myyjä kysyi käytöstä, budjetista ja aikataulusta ennen kuin ehdotti mitään.",
+            "Tarpeeni selvitettiin huolellisesti, ja ehdotus osui kohdalleen.",
+        ],
+    },
+    "expertise": {
+        "low": [
+            "Myyjä ei osannut vastata kysymykseen takuusta.",
+            "Tekniset tiedot piti tarkistaa esitteestä.",
+        ],
+        "high": [
+            "Myyjä tunsi tuotteet ja vertaili vaihtoehtoja asiantuntevasti.",
+            "Sain selkeän vastauksen jokaiseen kysymykseen.",
+        ],
+    },
+    "activity": {
+        "low": [
+            "Myyjä ei ehdottanut seuraavaa askelta.",
+            "Keskustelu loppui, kun lakkasin kysymästä.",
+        ],
+        "high": [
+            "Myyjä tarjoutui lähettämään tarjouksen samana päivänä.",
+            "Sovimme heti jatkotapaamisen.",
+        ],
+    },
+    "upsell": {
+        "low": ["Lisätuotteita tai palveluja ei mainittu."],
+        "high": [
+            "Myyjä ehdotti luontevasti asennuspalvelua.",
+            "Sain vinkin lisävarusteesta, joka oikeasti sopi tarpeeseen.",
+        ],
+    },
+    "store_look": {
+        "low": [
+            "Hyllyt olivat sekaisin ja hintalappuja puuttui.",
+            "Myymälä oli ahdas ja sotkuinen.",
+        ],
+        "high": ["Siisti, valoisa myymälä ja selkeät opasteet."],
+    },
+}
+# A seller's contact handed to the shopper: the PII that notes carry into the warehouse.
+SHOPPER_CONTACT_NOTES = [
+    "Myyjä antoi käyntikorttinsa: {contact}",
+    "Myyjä pyysi soittamaan suoraan numeroon {contact}.",
+]

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from orchestration.sample_data import generate
+from orchestration.sample_data import generate, research
 
 REPO = Path(__file__).resolve().parents[2]
 HEL = "Europe/Helsinki"
@@ -30,10 +30,18 @@ CUSTOMER_HEADER = [
 ]  # fmt: skip
 ORDER_HEADER = ["order_id", "customer_id", "ordered_at", "amount", "currency", "status"]
 CHURN_HEADER = ["customer_id", "churned_at", "reason_code", "reason_text", "competitor"]
+MYSTERY_HEADER = [
+    "visit_id", "visited_at", "brand", "location", "channel", "item", "score", "max_score", "note",
+]  # fmt: skip
+LOST_DEAL_HEADER = [
+    "deal_id", "customer_id", "lost_at", "amount", "stated_reason", "real_reason", "competitor",
+]  # fmt: skip
 YEARS = [2023, 2024, 2025]
 QUARTERS = [f"{y}-Q{q}" for y in YEARS for q in range(1, 5)]
-# What a default run must leave on disk; the bad rows add 4 survey rows and 1 order.
-DEFAULT_ROWS = {"survey_responses": 60_004, "crm_orders": 100_001}
+# What a default run must leave on disk; the bad rows add 4 survey rows, 1 order, 1 lost deal.
+DEFAULT_ROWS = {"survey_responses": 60_004, "crm_orders": 100_001, "lost_deals": 1_081}
+DEFAULT_VISITS = 160 * 12  # 40 per brand and quarter at any size, besides the one bad row
+OUR_BRAND, STRONG_COMPETITOR = "kokemus", "Nordia Palvelut Oy"
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +139,8 @@ def test_file_set_and_headers(default_run: tuple[Path, dict[str, int]]) -> None:
         "crm_customers/customers_2025-12-31.csv": CUSTOMER_HEADER,
         **{f"crm_orders/orders_{y}.csv": ORDER_HEADER for y in YEARS},
         **{f"churn_events/churn_{y}.csv": CHURN_HEADER for y in YEARS},
+        **{f"mystery_shopping/visits_{y}.csv": MYSTERY_HEADER for y in YEARS},
+        **{f"lost_deals/lost_deals_{y}.csv": LOST_DEAL_HEADER for y in YEARS},
     }
     found = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert sorted(found) == sorted(expected)
@@ -142,9 +152,17 @@ def test_file_set_and_headers(default_run: tuple[Path, dict[str, int]]) -> None:
 
 def test_row_counts_at_default_size(default_run: tuple[Path, dict[str, int]]) -> None:
     out, written = default_run
-    for source in ["survey_responses", "crm_customers", "crm_orders", "churn_events"]:
+    for source in ["survey_responses", "crm_customers", "crm_orders", "churn_events",
+                   "mystery_shopping", "lost_deals"]:  # fmt: skip
         assert written[source] == _count_rows(out, source), source
     assert {k: written[k] for k in DEFAULT_ROWS} == DEFAULT_ROWS
+    visits = _visits(out)
+    assert visits["visit_id"].n_unique() == DEFAULT_VISITS
+    assert dict(visits.group_by("channel").agg(pl.col("item").n_unique()).iter_rows()) == {
+        "store": 6,
+        "phone": 5,
+        "web": 5,
+    }
     assert _customers(out).height == 5000
     assert 4000 <= _customers(out, "2024-12-31").height < 5000
     assert 750 <= written["churn_events"] <= 1500  # 15-30 % of 5 000 customers
@@ -162,6 +180,9 @@ def test_scale_option_scales_every_source(
     ratio = _count_rows(out, "churn_events") / default_run[1]["churn_events"]
     assert 0.2 <= ratio <= 0.4
     assert "survey_responses 18004" in log and "crm_orders 30001" in log
+    # Mystery shopping is a fixed programme; 1 500 customers lose 27 deals a quarter (+ 1 bad row).
+    assert _visits(out)["visit_id"].n_unique() == DEFAULT_VISITS
+    assert "lost_deals 325" in log
     assert f"wrote 1500 rows to {out / 'crm_customers' / 'customers_2025-12-31.csv'}" in log
 
 
@@ -172,11 +193,30 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
         generate(tmp_path / label, seed=seed, **kwargs)
         root = tmp_path / label
         runs[label] = {p.relative_to(root): p.read_bytes() for p in root.rglob("*.csv")}
-    assert len(runs["a"]) == 5 + 2 + 2 + 2
+    assert len(runs["a"]) == 5 + 2 + 2 + 2 + 2 + 2
     assert runs["a"] == runs["b"]
     assert runs["a"].keys() == runs["c"].keys()
     differing = [name for name in runs["a"] if runs["a"][name] != runs["c"][name]]
     assert len(differing) == len(runs["a"])
+
+
+def test_research_sources_leave_the_other_files_byte_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The research sources draw from their own generators: without them, nothing else moves."""
+    kwargs = {"customers": 300, "quarters": 5, "start_quarter": "2024-Q4", "seed": 11}
+    generate(tmp_path / "with", **kwargs)
+    monkeypatch.setattr(research, "mystery_shopping", lambda *args: 0)
+    monkeypatch.setattr(research, "lost_deals", lambda *args: 0)
+    written = generate(tmp_path / "without", **kwargs)
+    with_files = {p.relative_to(tmp_path / "with"): p for p in (tmp_path / "with").rglob("*.csv")}
+    without = {
+        p.relative_to(tmp_path / "without"): p.read_bytes()
+        for p in (tmp_path / "without").rglob("*.csv")
+    }
+    assert (written["mystery_shopping"], written["lost_deals"], len(without)) == (0, 0, 11)
+    assert len(with_files) == 15
+    assert {name: with_files[name].read_bytes() for name in without} == without
 
 
 def test_bad_rows_appear_exactly_once_each(default_run: tuple[Path, dict[str, int]]) -> None:
@@ -212,6 +252,21 @@ def test_bad_rows_appear_exactly_once_each(default_run: tuple[Path, dict[str, in
     assert orders.filter(pl.col("amount") == "abc").height == 1
     assert orders.filter(pl.col("amount").cast(pl.Float64, strict=False).is_null()).height == 1
     assert orders["order_id"].n_unique() == orders.height
+
+    visits = _read(sorted((out / "mystery_shopping").glob("*.csv")))
+    bad_visit = visits.filter(_helsinki("visited_at").is_null())
+    assert bad_visit.select("visited_at", "file").rows() == [("31.2.2024 14.00", "visits_2024.csv")]
+    assert visits.select("visit_id", "item").n_unique() == visits.height
+    assert (
+        visits.filter(pl.col("score").cast(pl.Int64) > pl.col("max_score").cast(pl.Int64)).height
+        == 0
+    )
+    deals = _read(sorted((out / "lost_deals").glob("*.csv")))
+    bad_deal = deals.filter(
+        pl.col("amount").is_not_null() & pl.col("amount").cast(pl.Float64, strict=False).is_null()
+    )
+    assert bad_deal.select("amount", "file").rows() == [("abc", "lost_deals_2024.csv")]
+    assert deals["deal_id"].n_unique() == deals.height
 
 
 def test_support_drop_in_2025_q2_others_steady(dataset: Path) -> None:
@@ -369,3 +424,108 @@ def test_text_and_format_mix(default_run: tuple[Path, dict[str, int]]) -> None:
     for column in SCORES:
         empty = text[column].null_count() / n
         assert 0.03 <= empty <= 0.08, column
+
+
+def _visits(out: Path) -> pl.DataFrame:
+    """Valid mystery-shopping rows with their Helsinki quarter and numeric scores."""
+    raw = _read(sorted((out / "mystery_shopping").glob("*.csv")))
+    return (
+        raw.with_columns(
+            _helsinki("visited_at").alias("ts"),
+            pl.col("score").cast(pl.Float64),
+            pl.col("max_score").cast(pl.Float64),
+        )
+        .filter(pl.col("ts").is_not_null())
+        .with_columns(_quarter(pl.col("ts")).alias("quarter"))
+    )
+
+
+def _deals(out: Path) -> pl.DataFrame:
+    raw = _read(sorted((out / "lost_deals").glob("*.csv")))
+    return raw.filter(pl.col("amount").is_null() | pl.col("amount").str.contains(r"^[0-9.]+$"))
+
+
+def test_needs_mapping_weak_for_us_strong_for_one_competitor(dataset: Path) -> None:
+    scores = (
+        _visits(dataset)
+        .group_by("quarter", "brand", "item")
+        .agg((100 * pl.col("score").sum() / pl.col("max_score").sum()).alias("pct"))
+    )
+    ours = scores.filter(pl.col("brand") == OUR_BRAND)
+    weakest = ours.sort("pct", "item").group_by("quarter").agg(pl.col("item").first())
+    assert dict(weakest.iter_rows()) == dict.fromkeys(QUARTERS, "needs_mapping")
+    pivot = scores.filter(pl.col("item") == "needs_mapping").pivot(
+        on="brand", index="quarter", values="pct"
+    )
+    gap = pivot[STRONG_COMPETITOR] - pivot[OUR_BRAND]
+    assert pivot.height == 12 and gap.min() >= 30
+    # The competitor's needs mapping beats every brand's in every quarter.
+    others = pivot.drop("quarter", STRONG_COMPETITOR)
+    assert (pivot[STRONG_COMPETITOR] > others.max_horizontal()).all()
+    theirs = (
+        _visits(dataset)
+        .filter(pl.col("brand") == STRONG_COMPETITOR)
+        .group_by("item")
+        .agg((pl.col("score").sum() / pl.col("max_score").sum()).alias("share"))
+        .sort("share", descending=True)
+    )
+    assert theirs["item"][0] == "needs_mapping"
+
+
+def test_visits_cover_every_quarter_brand_channel_and_location(dataset: Path) -> None:
+    visits = _visits(dataset).unique("visit_id")
+    per_cell = visits.group_by("quarter", "brand").len()
+    assert per_cell.height == 12 * 4
+    assert per_cell["len"].n_unique() == 1  # brands take turns: equal visits per quarter
+    assert sorted(visits["channel"].unique()) == ["phone", "store", "web"]
+    assert visits["location"].n_unique() == 5
+    assert (visits["score"] >= 0).all() and (visits["max_score"] > 0).all()
+
+
+def test_price_is_the_stated_reason_but_rarely_the_real_one(dataset: Path) -> None:
+    deals = _deals(dataset)
+    stated = deals["stated_reason"].value_counts().sort("count", descending=True)
+    assert stated["stated_reason"][0] == "price"
+    assert 0.4 <= stated["count"][0] / deals.height <= 0.56
+    price = deals.filter(pl.col("stated_reason") == "price", pl.col("real_reason").is_not_null())
+    not_price = (price["real_reason"] != "price").mean()
+    assert 0.6 <= not_price <= 0.85
+    # Other stated reasons mostly hold up in the interview.
+    others = deals.filter(pl.col("stated_reason") != "price", pl.col("real_reason").is_not_null())
+    assert (others["real_reason"] == others["stated_reason"]).mean() >= 0.7
+    assert 0.05 <= deals["real_reason"].null_count() / deals.height <= 0.15
+
+
+def test_lost_deals_name_active_customers_or_prospects(dataset: Path) -> None:
+    lost_at = pl.col("lost_at")
+    deals = _deals(dataset).with_columns(
+        pl.coalesce(
+            lost_at.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+            lost_at.str.strptime(pl.Date, "%d.%m.%Y", strict=False),
+        ).alias("lost")
+    )
+    assert deals["lost"].null_count() == 0
+    assert deals.select(_quarter(pl.col("lost"))).n_unique() == 12
+    assert 0.5 <= deals["customer_id"].null_count() / deals.height <= 0.7
+    life = _customers(dataset).select("customer_id", _helsinki("created_at").alias("created"))
+    life = life.join(_churn(dataset).select("customer_id", "churned"), on="customer_id", how="left")
+    known = deals.filter(pl.col("customer_id").is_not_null()).join(
+        life, on="customer_id", how="left"
+    )
+    assert known["created"].null_count() == 0
+    outside = (pl.col("created").dt.date() > pl.col("lost")) | (
+        pl.col("churned").dt.date() <= pl.col("lost")
+    )
+    assert known.filter(outside).height == 0
+    amounts = deals["amount"].cast(pl.Float64)
+    assert amounts.min() > 0 and 0.01 <= amounts.null_count() / deals.height <= 0.06
+
+
+def test_shopper_notes_carry_some_contact_details(
+    default_run: tuple[Path, dict[str, int]],
+) -> None:
+    notes = _visits(default_run[0])["note"].drop_nulls()
+    emails = notes.str.contains(r"[\w.]+@example\.\w+").sum()
+    phones = notes.str.contains(r"\b0\d{2} \d{3} \d{4}\b").sum()
+    assert emails >= 10 and phones >= 10
+    assert notes.str.contains("tarpe").sum() >= 100  # needs-mapping remarks

@@ -1,0 +1,99 @@
+-- Checklist item score % per quarter × brand × channel × location × item, with 'all' rollups
+-- over channel and location, our brand's score in the same cell and each item's weakness rank.
+{%- set our_brand = var('our_brand', 'kokemus') %}
+{%- set min_n = var('min_reportable_n') %}
+
+with visit_items as (
+    select * from {{ ref('stg_research__mystery_shopping') }}
+),
+
+items as (
+    select
+        visit_id,
+        {{ quarter_start('visited_at') }} as quarter_start,
+        brand,
+        coalesce(channel, 'unknown') as channel,
+        coalesce(location, 'unknown') as location,
+        item,
+        score,
+        max_score
+    from visit_items
+),
+
+counted as (
+    select
+        quarter_start,
+        brand,
+        case when grouping(channel) = 1 then 'all' else channel end as channel,
+        case when grouping(location) = 1 then 'all' else location end as location,
+        item,
+        count(distinct visit_id) as n_visits,
+        sum(score) as score_sum,
+        sum(max_score) as max_score_sum
+    from items
+    group by quarter_start, brand, item, cube(channel, location)
+),
+
+scored as (
+    select
+        {{ quarter_label('quarter_start') }} as quarter,
+        quarter_start,
+        brand,
+        lower(brand) = lower('{{ our_brand }}') as is_our_brand,
+        channel,
+        location,
+        item,
+        n_visits,
+        score_sum,
+        max_score_sum,
+        {{ pct('score_sum', 'max_score_sum') }} as score_pct,
+        n_visits >= {{ min_n }} as is_reportable
+    from counted
+),
+
+with_ours as (
+    select
+        scored.*,
+        ours.n_visits as our_n_visits,
+        ours.score_pct as our_score_pct,
+        scored.score_pct - ours.score_pct as score_pct_gap_vs_ours,
+        scored.is_reportable and coalesce(ours.is_reportable, false) as is_gap_reportable,
+        -- 1 = the brand's weakest item in this quarter × channel × location cell.
+        row_number() over (
+            partition by scored.quarter_start, scored.brand, scored.channel, scored.location
+            order by scored.score_pct, scored.item
+        ) as weakness_rank
+    from scored
+    left join scored as ours
+        on
+            ours.is_our_brand
+            and scored.quarter_start = ours.quarter_start
+            and scored.channel = ours.channel
+            and scored.location = ours.location
+            and scored.item = ours.item
+),
+
+final as (
+    select
+        quarter || '|' || brand || '|' || channel || '|' || location || '|' || item as score_key,
+        quarter,
+        quarter_start,
+        brand,
+        is_our_brand,
+        channel,
+        location,
+        item,
+        n_visits,
+        score_sum,
+        max_score_sum,
+        score_pct,
+        is_reportable,
+        weakness_rank,
+        our_n_visits,
+        our_score_pct,
+        score_pct_gap_vs_ours,
+        is_gap_reportable
+    from with_ours
+)
+
+select * from final
