@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from orchestration.defs.analytics.clv import clv_predictions
+from orchestration.defs.analytics.downstream_dbt import dbt_after_analytics
 from orchestration.defs.ingest.assets import raw_assets
 from orchestration.defs.ingest.checks import raw_checks
 from orchestration.defs.ingest.sensors import inbox_sensor
@@ -11,7 +13,7 @@ from orchestration.defs.transform.dbt import dbt_models, dbt_resource
 from orchestration.resources import DuckDBWarehouse
 
 defs = dg.Definitions(
-    assets=[*raw_assets, dbt_models, quarterly_reports],
+    assets=[*raw_assets, dbt_models, clv_predictions, dbt_after_analytics, quarterly_reports],
     asset_checks=raw_checks,
     jobs=[build_all],
     sensors=[inbox_sensor],

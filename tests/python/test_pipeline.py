@@ -8,7 +8,14 @@ import polars as pl
 import pytest
 from conftest import HELD_BACK_FILE, PipelineRuns
 
-SOURCES_WITH_SAMPLES = ["survey_responses", "crm_customers", "crm_orders", "churn_events"]
+SOURCES_WITH_SAMPLES = [
+    "survey_responses",
+    "crm_customers",
+    "crm_orders",
+    "churn_events",
+    "mystery_shopping",
+    "lost_deals",
+]
 
 
 def csv_rows(path: Path) -> int:
@@ -23,7 +30,7 @@ def test_every_run_succeeds_and_materializes_every_asset(pipeline: PipelineRuns)
     materialized = {e.asset_key for e in pipeline.first.get_asset_materialization_events()}
     expected = set(defs.resolve_asset_graph().materializable_asset_keys)
     assert materialized == expected
-    assert len(expected) == 23
+    assert len(expected) == 43
 
 
 def test_every_asset_check_passes(pipeline: PipelineRuns) -> None:
@@ -56,10 +63,12 @@ def test_planted_bad_rows_are_quarantined_with_their_reason(mart) -> None:
     )
     assert reasons == [
         'amount is not a number: "abc"',
+        'amount is not a number: "abc"',
         "empty response_id",
         "no score at all",
         'nps_score out of range 0-10: "11"',
         'unparseable responded_at: "not-a-date"',
+        'unparseable visited_at: "31.2.2024 14.00"',
     ]
 
 
@@ -195,7 +204,7 @@ def test_report_shows_the_headline_nps_as_the_mart_has_it(pipeline, mart) -> Non
 
 
 def test_rerunning_the_job_changes_no_mart_row(pipeline: PipelineRuns) -> None:
-    assert len(pipeline.mart_checksums_first) == 4
+    assert len(pipeline.mart_checksums_first) == 15
     assert pipeline.mart_checksums_rerun == pipeline.mart_checksums_first
 
 
@@ -235,7 +244,7 @@ def test_no_email_or_phone_number_in_any_mart_text(mart) -> None:
     [
         ("stg_survey__responses", "raw/survey_responses"),
         ("stg_survey__driver_scores", "raw/survey_responses"),
-        ("stg_crm__customers", "raw/crm_customers"),
+        ("stg_crm__customer_snapshots", "raw/crm_customers"),
         ("stg_crm__orders", "raw/crm_orders"),
         ("stg_churn__events", "raw/churn_events"),
     ],
@@ -261,11 +270,12 @@ def test_asset_graph_groups_and_report_dependency() -> None:
         groups.setdefault(graph.get(key).group_name, set()).add(key.to_user_string())
     assert {g: len(k) for g, k in groups.items()} == {
         "raw": 6,
-        "staging": 6,
-        "intermediate": 3,
-        "marts": 4,
+        "staging": 8,
+        "intermediate": 9,
+        "marts": 15,
         "seeds": 2,
         "snapshots": 1,
+        "analytics": 1,
         "publish": 1,
     }
     report_parents = graph.get(AssetKey(["reports", "quarterly_reports"])).parent_keys

@@ -68,11 +68,17 @@ def dbt_vars() -> str:
     return json.dumps({"min_reportable_n": get_settings().min_reportable_n})
 
 
+# Models that read a Python analytics asset's table (itself fed by dbt models) run in a second
+# op, orchestration/defs/analytics/downstream_dbt.py: in this one they would make a cycle.
+AFTER_ANALYTICS_SELECT = "tag:after_analytics"
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     dagster_dbt_translator=translator,
     project=dbt_project,
     name="dbt_models",
+    exclude=AFTER_ANALYTICS_SELECT,
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     yield from dbt.cli(["build", "--vars", dbt_vars()], context=context).stream()
