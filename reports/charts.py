@@ -90,8 +90,13 @@ def nps_trend_svg(
     format_value: Callable[[float], str],
     format_tick: Callable[[float], str],
     chart_id: str = "nps-trend",
+    y_range: tuple[float, float] = (_Y_MIN, _Y_MAX),
+    y_ticks: Sequence[float] = _Y_TICKS,
 ) -> str:
-    """Return an inline SVG line chart on a fixed -100..100 axis with a zero line.
+    """Return an inline SVG line chart, by default on a fixed -100..100 axis with a zero line.
+
+    `y_range` and `y_ticks` set another fixed axis (e.g. 0..10 for a churn %); values
+    outside the range are clipped to its edge.
 
     Meant for embedding in HTML (no xmlns, no script). Every text is escaped here, so the
     result is safe to mark up as-is. A value of None is omitted and breaks its line.
@@ -115,9 +120,13 @@ def nps_trend_svg(
         inner_left, inner_right = _MARGIN_LEFT + 24, plot_right - 24
         return inner_left + i * (inner_right - inner_left) / (len(x_labels) - 1)
 
+    y_min, y_max = y_range
+    if not y_max > y_min:
+        raise ValueError(f"y_range {y_range!r} is empty")
+
     def y_at(v: float) -> float:
-        clipped = min(_Y_MAX, max(_Y_MIN, v))
-        return _PLOT_TOP + (_Y_MAX - clipped) / (_Y_MAX - _Y_MIN) * _PLOT_HEIGHT
+        clipped = min(y_max, max(y_min, v))
+        return _PLOT_TOP + (y_max - clipped) / (y_max - y_min) * _PLOT_HEIGHT
 
     out: list[str] = [
         f'<svg class="chart" role="img" viewBox="0 0 {_WIDTH} {height}" '
@@ -126,7 +135,7 @@ def nps_trend_svg(
         f'<desc id="{_esc(chart_id)}-desc">{_esc(desc)}</desc>',
         '<g class="grid">',
     ]
-    for tick in _Y_TICKS:
+    for tick in y_ticks:
         y = _fmt(y_at(tick))
         cls = "zero" if tick == 0 else "tick"
         out.append(

@@ -26,6 +26,7 @@ from reports.formatting import (
     format_percent,
     format_signed,
 )
+from reports.sections import SectionData, load_sections, sections_context
 
 logger = logging.getLogger(__name__)
 
@@ -399,7 +400,12 @@ def _common(loc: Locale, css: Markup) -> dict[str, Any]:
 
 
 def quarter_context(
-    data: MartData, quarter: str, loc: Locale, css: Markup, min_n: int
+    data: MartData,
+    quarter: str,
+    loc: Locale,
+    css: Markup,
+    min_n: int,
+    sections: SectionData | None = None,
 ) -> dict[str, Any]:
     """Everything quarter.html shows, as ready-formatted strings."""
     t = loc.text
@@ -432,6 +438,7 @@ def quarter_context(
         ),
         "chart_svg": _chart(data, quarter, loc, min_n),
         "chart_note": t["chart_note"].format(min_n=format_int(min_n, numbers)),
+        "sections": sections_context(sections, quarter, loc, min_n),
         "footnotes": [
             note.format(
                 min_n=format_int(min_n, numbers), z_crit=format_number(Z_CRITICAL, 2, numbers)
@@ -501,7 +508,9 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _render_tree(data: MartData, root: Path, min_n: int) -> list[Path]:
+def _render_tree(
+    data: MartData, root: Path, min_n: int, sections: SectionData | None = None
+) -> list[Path]:
     """Write every page under `root`; return the paths relative to it."""
     env = make_environment()
     # The CSS is our own file; inlining it keeps each page self-contained (no network).
@@ -517,7 +526,8 @@ def _render_tree(data: MartData, root: Path, min_n: int) -> list[Path]:
     for quarter in data.quarters:
         for lang, loc in locales.items():
             rel = Path(quarter) / PAGE_NAMES[lang]
-            _write(root / rel, quarter_tpl.render(quarter_context(data, quarter, loc, css, min_n)))
+            context = quarter_context(data, quarter, loc, css, min_n, sections)
+            _write(root / rel, quarter_tpl.render(context))
             written.append(rel)
     return written
 
@@ -551,6 +561,7 @@ def render_reports(warehouse: Path, out_dir: Path, *, min_n: int = DEFAULT_MIN_N
     warehouse, out_dir = Path(warehouse), Path(out_dir)
     data = load_mart(warehouse)
     _warn_on_min_n_mismatch(data, min_n)
+    sections = load_sections(warehouse)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     # A sibling of out_dir sits on the same file system, which keeps the renames atomic.
     staging = out_dir.with_name(f"{out_dir.name}.tmp-{os.getpid()}")
@@ -558,7 +569,7 @@ def render_reports(warehouse: Path, out_dir: Path, *, min_n: int = DEFAULT_MIN_N
         shutil.rmtree(staging)
     staging.mkdir()
     try:
-        relative = _render_tree(data, staging, min_n)
+        relative = _render_tree(data, staging, min_n, sections)
         _swap_into_place(staging, out_dir)
     except BaseException:
         # Leave no half-written sibling behind; out_dir itself is untouched or restored.

@@ -104,8 +104,16 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRuns:
 
 
 @pytest.fixture(scope="session")
-def mart(pipeline: PipelineRuns):
-    """A read-only connection to the final warehouse."""
+def warehouse_connection(pipeline: PipelineRuns):
+    """One read-only connection to the final warehouse for the whole session."""
     con = duckdb.connect(str(pipeline.warehouse), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture
+def mart(warehouse_connection):
+    """A cursor of its own per test, so a result one test leaves unread cannot block another."""
+    cursor = warehouse_connection.cursor()
+    yield cursor
+    cursor.close()

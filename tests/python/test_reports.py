@@ -666,3 +666,56 @@ def test_bad_quarter_label_is_refused(tmp_path: Path) -> None:
     rows = [_row("../etc", "all", "all", quarter_start="2025-01-01")]
     with pytest.raises(ValueError, match="not of the form YYYY-Qn"):
         render_reports(_write_warehouse(tmp_path / "bad.duckdb", rows), tmp_path / "out")
+
+
+# --- extra sections: churn, lost deals -------------------------------------------------------
+
+
+def _add_section_marts(path: Path) -> Path:
+    """Churn and price-claim marts for 2025-Q2: 'all' reportable, one small cell of each."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(
+            "create table marts.mart_churn__quarter_segment (quarter varchar, quarter_start "
+            "date, segment varchar, active_at_start bigint, churn_pct double, retention_pct "
+            "double, churn_ci_low double, churn_ci_high double, is_reportable boolean)"
+        )
+        con.execute(
+            "insert into marts.mart_churn__quarter_segment values "
+            "('2025-Q1', '2025-01-01', 'all', 1000, 5.0, 95.0, 3.81, 6.53, true), "
+            "('2025-Q2', '2025-04-01', 'all', 1000, 4.2, 95.8, 3.1, 5.6, true), "
+            "('2025-Q2', '2025-04-01', 'tiny', 12, 41.67, 58.33, 19.33, 68.05, false)"
+        )
+        con.execute(
+            "create table marts.mart_lost_deals__price_claims (quarter varchar, competitor "
+            "varchar, n_stated_price_interviewed bigint, price_not_real_pct double, "
+            "price_not_real_ci_low double, price_not_real_ci_high double, is_reportable boolean)"
+        )
+        con.execute(
+            "insert into marts.mart_lost_deals__price_claims values "
+            "('2025-Q2', 'all', 9, 77.78, 45.26, 93.68, false)"
+        )
+    finally:
+        con.close()
+    return path
+
+
+def test_suppressed_churn_and_price_cells_show_n_below_min(warehouse: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sections"
+    render_reports(_add_section_marts(warehouse), out)
+    text = visible_text(_read(out, "2025-Q2/index.html"))
+    churn = text[text.index("Churn and retention by customer segment") :]
+    assert "tiny n < 30" in churn
+    assert "41.7" not in text and "58.3" not in text
+    assert "All customers 4.2% [3.1, 5.6] n = 1,000" in text
+    assert "“It was not the price” share: n < 30." in text
+    assert "77.8" not in text
+    fi = visible_text(_read(out, "2025-Q2/index.fi.html"))
+    assert "tiny n < 30" in fi and "41,7" not in fi
+
+
+def test_sections_are_skipped_when_their_marts_are_missing(site: Path) -> None:
+    text = visible_text(_read(site, "2025-Q2/index.html"))
+    assert "Churn and retention" not in text
+    assert "Mystery shopping" not in text
+    assert "Methodology" in text
