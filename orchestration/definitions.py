@@ -1,20 +1,21 @@
-"""The kokemus code location: assembles assets, checks, jobs and resources (no logic here)."""
+"""The kokemus code location: assembles what the packages under orchestration/defs declare.
+
+Every asset and asset check defined at module level under `orchestration.defs` is picked up
+by the loaders, so a new source or analytics asset needs no edit here; jobs, schedules and
+sensors are few and listed by name. No logic lives here.
+"""
 
 import dagster as dg
 
-from orchestration.defs.analytics.clv import clv_predictions
-from orchestration.defs.analytics.downstream_dbt import dbt_after_analytics
-from orchestration.defs.ingest.assets import raw_assets
-from orchestration.defs.ingest.checks import raw_checks
+from orchestration import defs as defs_package
 from orchestration.defs.ingest.sensors import inbox_sensor
 from orchestration.defs.jobs import build_all
-from orchestration.defs.publish.reports import quarterly_reports
-from orchestration.defs.transform.dbt import dbt_models, dbt_resource
+from orchestration.defs.transform.dbt import dbt_resource
 from orchestration.resources import DuckDBWarehouse
 
 defs = dg.Definitions(
-    assets=[*raw_assets, dbt_models, clv_predictions, dbt_after_analytics, quarterly_reports],
-    asset_checks=raw_checks,
+    assets=dg.load_assets_from_package_module(defs_package),
+    asset_checks=dg.load_asset_checks_from_package_module(defs_package),
     jobs=[build_all],
     sensors=[inbox_sensor],
     resources={"warehouse": DuckDBWarehouse(), "dbt": dbt_resource},
