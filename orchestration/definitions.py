@@ -10,6 +10,7 @@ import dagster as dg
 from orchestration import defs as defs_package
 from orchestration.defs.ingest.sensors import inbox_sensor
 from orchestration.defs.jobs import build_all
+from orchestration.defs.publish.reports import publish_closed_quarter
 from orchestration.defs.transform.dbt import dbt_resource
 from orchestration.resources import DuckDBWarehouse
 
@@ -17,6 +18,7 @@ defs = dg.Definitions(
     assets=dg.load_assets_from_package_module(defs_package),
     asset_checks=dg.load_asset_checks_from_package_module(defs_package),
     jobs=[build_all],
+    schedules=[publish_closed_quarter],
     sensors=[inbox_sensor],
     resources={"warehouse": DuckDBWarehouse(), "dbt": dbt_resource},
     # DuckDB allows one writing process: steps run one after another in the run's process.

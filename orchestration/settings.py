@@ -21,20 +21,28 @@ class Settings:
     inbox: Path
     warehouse: Path
     reports_dir: Path
+    published_dir: Path
     min_reportable_n: int
     duckdb_threads: int
     duckdb_memory_limit: str
     pii_salt: str
     inbox_settle_seconds: float
     xlsx_sheet: str | None
+    reports_first_quarter: str = "2023-Q1"
+    reports_pdf: bool = True
     timezone: str = "Europe/Helsinki"
 
 
 def get_settings() -> Settings:
+    warehouse = _path("CX_WAREHOUSE", "data/warehouse.duckdb")
     return Settings(
         inbox=_path("CX_INBOX", "data/inbox"),
-        warehouse=_path("CX_WAREHOUSE", "data/warehouse.duckdb"),
+        warehouse=warehouse,
         reports_dir=_path("CX_REPORTS_DIR", "build/reports"),
+        # The read-only copy of the marts for BI tools, replaced atomically after each build.
+        # Default: beside the warehouse (data/published), so a run against another warehouse
+        # (a test's, a second environment's) never replaces the main one's copy.
+        published_dir=_path("CX_PUBLISHED_DIR", str(warehouse.parent / "published")),
         min_reportable_n=int(os.environ.get("CX_MIN_REPORTABLE_N", "30")),
         duckdb_threads=int(os.environ.get("CX_DUCKDB_THREADS", "2")),
         duckdb_memory_limit=os.environ.get("CX_DUCKDB_MEMORY_LIMIT", "4GB"),
@@ -42,4 +50,8 @@ def get_settings() -> Settings:
         # A file modified more recently than this may still be being copied: load it later.
         inbox_settle_seconds=float(os.environ.get("CX_INBOX_SETTLE_SECONDS", "5")),
         xlsx_sheet=os.environ.get("CX_XLSX_SHEET") or None,
+        # The first quarterly partition; quarters before it are never rendered.
+        reports_first_quarter=os.environ.get("CX_REPORTS_FIRST_QUARTER", "2023-Q1"),
+        # PDF next to each quarter's HTML (WeasyPrint); 0 skips it for quick local runs.
+        reports_pdf=os.environ.get("CX_REPORTS_PDF", "1") not in {"0", "false", "no"},
     )

@@ -192,3 +192,158 @@ def nps_trend_svg(
         )
     out.append("</g></svg>")
     return "\n".join(out)
+
+
+# --- small multiples: sparklines, heat-map colours, the importance–performance quadrant ----
+
+# A diverging purple–orange scale (ColorBrewer PuOr, 6 classes): readable with the common
+# colour-vision deficiencies and in greyscale print, where lightness carries the order.
+HEAT_SCALE: tuple[tuple[float, str, str], ...] = (
+    # (upper bound of the class, fill, text colour)
+    (-30.0, "#b35806", "#ffffff"),
+    (-10.0, "#f1a340", "#000000"),
+    (10.0, "#fee0b6", "#000000"),
+    (30.0, "#d8daeb", "#000000"),
+    (50.0, "#998ec3", "#000000"),
+    (float("inf"), "#542788", "#ffffff"),
+)
+
+
+def heat_colours(
+    value: float, scale: Sequence[tuple[float, str, str]] = HEAT_SCALE
+) -> tuple[str, str]:
+    """(fill, text colour) of the class a value falls in."""
+    for upper, fill, text in scale:
+        if value < upper:
+            return fill, text
+    return scale[-1][1], scale[-1][2]
+
+
+def sparkline_svg(
+    values: Sequence[float | None],
+    *,
+    label: str,
+    y_range: tuple[float, float],
+    width: int = 160,
+    height: int = 36,
+) -> str:
+    """A word-sized line of the last quarters; None breaks the line; the last point is marked.
+
+    `label` becomes the accessible title (it should say what the line shows and its range).
+    """
+    y_min, y_max = y_range
+    if not y_max > y_min:
+        raise ValueError(f"y_range {y_range!r} is empty")
+    pad = 4.0
+
+    def x_at(i: int) -> float:
+        if len(values) == 1:
+            return width / 2
+        return pad + i * (width - 2 * pad) / (len(values) - 1)
+
+    def y_at(v: float) -> float:
+        clipped = min(y_max, max(y_min, v))
+        return pad + (y_max - clipped) / (y_max - y_min) * (height - 2 * pad)
+
+    points = [None if v is None else (x_at(i), y_at(v)) for i, v in enumerate(values)]
+    path = " ".join(
+        "M" + " L".join(f"{_fmt(x)} {_fmt(y)}" for x, y in run)
+        for run in _segments(points)
+        if len(run) > 1
+    )
+    out = [
+        f'<svg class="sparkline" role="img" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}"><title>{_esc(label)}</title>'
+    ]
+    if path:
+        out.append(f'<path d="{path}" fill="none" stroke="#0072B2" stroke-width="1.5"/>')
+    last = next(((i, p) for i, p in reversed(list(enumerate(points))) if p is not None), None)
+    if last is not None:
+        x, y = last[1]
+        out.append(f'<circle cx="{_fmt(x)}" cy="{_fmt(y)}" r="2.5" fill="#000000"/>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class QuadrantPoint:
+    """One driver: importance (share of R², %) on x, performance (mean score) on y."""
+
+    label: str
+    importance: float
+    performance: float
+    tooltip: str
+
+
+def quadrant_svg(
+    points: Sequence[QuadrantPoint],
+    *,
+    title: str,
+    desc: str,
+    x_split: float,
+    y_split: float,
+    x_label: str,
+    y_label: str,
+    quadrant_labels: tuple[str, str, str, str],
+    y_range: tuple[float, float] = (1.0, 5.0),
+    chart_id: str = "driver-quadrant",
+) -> str:
+    """Importance–performance scatter with the cell's split lines.
+
+    quadrant_labels: (top-left, top-right, bottom-left, bottom-right) =
+    (possible overkill, keep up, low priority, fix first).
+    """
+    width, height, left, right, top, bottom = 720, 360, 56, 20, 20, 50
+    plot_w, plot_h = width - left - right, height - top - bottom
+    x_max = max([100.0 / max(1, len(points)) * 2, *[p.importance * 1.15 for p in points]])
+    y_min, y_max = y_range
+
+    def x_at(v: float) -> float:
+        return left + min(max(v, 0.0), x_max) / x_max * plot_w
+
+    def y_at(v: float) -> float:
+        return top + (y_max - min(max(v, y_min), y_max)) / (y_max - y_min) * plot_h
+
+    out = [
+        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc">',
+        f'<title id="{chart_id}-title">{_esc(title)}</title>',
+        f'<desc id="{chart_id}-desc">{_esc(desc)}</desc>',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
+        'stroke="#999999"/>',
+    ]
+    xs, ys = _fmt(x_at(x_split)), _fmt(y_at(y_split))
+    out.append(
+        f'<line class="split" x1="{xs}" y1="{top}" x2="{xs}" y2="{top + plot_h}" '
+        'stroke="#666666" stroke-dasharray="4 3"/>'
+        f'<line class="split" x1="{left}" y1="{ys}" x2="{left + plot_w}" y2="{ys}" '
+        'stroke="#666666" stroke-dasharray="4 3"/>'
+    )
+    corners = (
+        (left + 6, top + 16, "start"),
+        (left + plot_w - 6, top + 16, "end"),
+        (left + 6, top + plot_h - 8, "start"),
+        (left + plot_w - 6, top + plot_h - 8, "end"),
+    )
+    for (x, y, anchor), text in zip(corners, quadrant_labels, strict=True):
+        out.append(
+            f'<text class="quadrant-label" x="{x}" y="{y}" text-anchor="{anchor}">'
+            f"{_esc(text)}</text>"
+        )
+    out.append(
+        f'<text class="x-label" x="{left + plot_w / 2}" y="{height - 12}" text-anchor="middle">'
+        f"{_esc(x_label)}</text>"
+        f'<text class="y-label" x="14" y="{top + plot_h / 2}" text-anchor="middle" '
+        f'transform="rotate(-90 14 {top + plot_h / 2})">{_esc(y_label)}</text>'
+    )
+    for index, p in enumerate(points):
+        colour = OKABE_ITO[(index + 1) % len(OKABE_ITO)]
+        x, y = _fmt(x_at(p.importance)), _fmt(y_at(p.performance))
+        out.append(
+            f'<g class="point"><circle cx="{x}" cy="{y}" r="6" fill="{colour}">'
+            f"<title>{_esc(p.tooltip)}</title></circle>"
+            f'<text x="{x}" y="{_fmt(y_at(p.performance) - 10)}" text-anchor="middle">'
+            f"{_esc(p.label)}</text></g>"
+        )
+    out.append("</svg>")
+    return "\n".join(out)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import math
 import os
@@ -11,13 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from reports.charts import Series, nps_trend_svg
+from reports.charts import Series, nps_trend_svg, sparkline_svg
 from reports.formatting import (
     NumberStyle,
     format_int,
@@ -26,6 +29,7 @@ from reports.formatting import (
     format_percent,
     format_signed,
 )
+from reports.insights import insights_context
 from reports.sections import SectionData, load_sections, sections_context
 
 logger = logging.getLogger(__name__)
@@ -42,11 +46,15 @@ CHART_QUARTERS = 8
 # The mart flags a change as significant at |z| ≥ 1.96; the footnote quotes the same rule.
 Z_CRITICAL = 1.96
 LANGUAGES: tuple[str, ...] = ("en", "fi")
-PAGE_NAMES: Mapping[str, str] = {"en": "index.html", "fi": "index.fi.html"}
+# Layout: <out>/<lang>/<quarter>/index.html (+ the PDF), <out>/<lang>/index.html,
+# <out>/<lang>/latest/index.html (a no-JavaScript redirect) and <out>/index.html.
+PAGE = "index.html"
+LATEST = "latest"
 # Quarters become folder names, so anything but "YYYY-Qn" is refused rather than written.
 _QUARTER_RE = re.compile(r"^\d{4}-Q[1-4]$")
 _MARKERS: Mapping[str, str] = {"up": "▲", "down": "▼", "flat": "■"}
 SCORE_DECIMALS = 1
+TIMEZONE = "Europe/Helsinki"
 MEAN_DECIMALS = 2
 
 
@@ -95,6 +103,17 @@ def _required_columns() -> list[str]:
 
 
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(_required_columns())
+# Read when the mart has them (an older build lacks them; the summary then says less).
+OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "nps_band",
+    "previous_quarter",
+    "yoy_quarter",
+    "yoy_n_nps",
+    "nps_yoy_prev",
+    "nps_yoy_change",
+    "nps_yoy_change_z",
+    "nps_yoy_is_significant_change",
+)
 
 Row = dict[str, Any]
 Key = tuple[str, str, str]
@@ -164,8 +183,9 @@ def load_mart(warehouse: Path) -> MartData:
         missing = [c for c in REQUIRED_COLUMNS if c not in present]
         if missing:
             raise ValueError(f"{warehouse}: {MART} lacks columns {', '.join(missing)}")
+        columns = [*REQUIRED_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in present)]
         cursor = con.execute(
-            f"select {', '.join(REQUIRED_COLUMNS)} from {MART} "
+            f"select {', '.join(columns)} from {MART} "
             "order by quarter_start, quarter, segment, touchpoint"
         )
         names = [d[0] for d in cursor.description]
@@ -313,6 +333,9 @@ def _score_card(
         **_score_cell(row, metric, loc, min_n),
         "detail": "",
         "change": None,
+        "sparkline": None,
+        "band": "",
+        "band_code": "",
     }
     if card["state"] != "ok":
         return card
@@ -327,7 +350,36 @@ def _score_card(
     elif metric is NPS:
         card["detail"] = _nps_mix(row, loc)
     card["change"] = _change(data, row, metric, loc, min_n)
+    card["sparkline"] = _sparkline(data, row, metric, loc, min_n)
+    if metric is NPS and row.get("nps_band"):
+        card["band_code"] = row["nps_band"]
+        card["band"] = loc.text["band_label"].format(
+            band=loc.text["nps_bands"].get(row["nps_band"], row["nps_band"])
+        )
     return card
+
+
+def _sparkline(data: MartData, row: Row, metric: Metric, loc: Locale, min_n: int) -> Markup:
+    """The last (up to) eight quarters of one headline score; hidden values break the line."""
+    end = data.quarters.index(row["quarter"]) + 1
+    window = data.quarters[max(0, end - CHART_QUARTERS) : end]
+    values: list[float | None] = []
+    for q in window:
+        cell = data.get(q, row["segment"], row["touchpoint"])
+        ok = cell_state(cell, metric, min_n) == "ok"
+        values.append(cell[metric.value_col] if ok and cell is not None else None)
+    shown = [v for v in values if v is not None]
+    label = loc.text["sparkline_label"].format(
+        metric=loc.text["metrics"][metric.key]["name"],
+        first=window[0],
+        last=window[-1],
+        low=_fmt_score(min(shown), metric, loc) if shown else "",
+        high=_fmt_score(max(shown), metric, loc) if shown else "",
+    )
+    # The line's own range (padded), so a quarter-to-quarter move is visible at word size.
+    y_range = (min(shown) - 5.0, max(shown) + 5.0) if shown else (0.0, 100.0)
+    # sparkline_svg escapes the label it writes.
+    return Markup(sparkline_svg(values, label=label, y_range=y_range))
 
 
 def _nps_mix(row: Row, loc: Locale) -> str:
@@ -413,15 +465,18 @@ def quarter_context(
     headline = data.get(quarter, ALL, ALL)
     rows = data.in_quarter(quarter)
     numbers = loc.numbers
+    extra = sections_context(sections, quarter, loc, min_n)
     return {
         **_common(loc, css),
         "title": t["report_title"].format(quarter=quarter),
         "quarter": quarter,
         "nav": {
-            "index_href": f"../{PAGE_NAMES[loc.lang]}",
-            "other_href": PAGE_NAMES[other],
+            "index_href": f"../{PAGE}",
+            "other_href": f"../../{other}/{quarter}/{PAGE}",
             "other_lang": other,
         },
+        "pdf_href": pdf_name(quarter, loc.lang),
+        "proposals_href": proposals_name(quarter),
         "cards": [_score_card(data, headline, m, loc, min_n) for m in METRICS],
         "metric_names": [t["metrics"][m.key]["name"] for m in METRICS],
         "segments": _breakdown(
@@ -438,51 +493,98 @@ def quarter_context(
         ),
         "chart_svg": _chart(data, quarter, loc, min_n),
         "chart_note": t["chart_note"].format(min_n=format_int(min_n, numbers)),
-        "sections": sections_context(sections, quarter, loc, min_n),
+        "sections": extra,
+        "insights": insights_context(
+            data,
+            sections or SectionData(),
+            quarter,
+            METRICS,
+            loc,
+            min_n,
+            churn_finding=(extra["churn"] or {}).get("finding", ""),
+        ),
         "footnotes": [
             note.format(
                 min_n=format_int(min_n, numbers), z_crit=format_number(Z_CRITICAL, 2, numbers)
             )
             for note in t["footnotes"]
-        ],
+        ]
+        + list(t["footnotes_method"])
+        + _freshness_notes(sections, loc),
     }
 
 
-def index_context(data: MartData, loc: Locale, css: Markup, min_n: int) -> dict[str, Any]:
-    """Everything index.html shows: the quarters newest first with links to both editions."""
+def _freshness_notes(sections: SectionData | None, loc: Locale) -> list[str]:
+    """Data freshness and quarantine counts from mart_pipeline__loads (all sources)."""
+    rows = (sections or SectionData()).rows("loads") or []
+    total = next((r for r in rows if r["source"] == ALL), None)
+    if total is None or total["last_loaded_at"] is None:
+        return []
+    when = total["last_loaded_at"].astimezone(ZoneInfo(TIMEZONE))
+    return [
+        loc.text["footnote_freshness"].format(
+            when=when.strftime("%Y-%m-%d %H:%M"),
+            files=format_int(total["files_loaded"], loc.numbers),
+            rejected=format_int(total["files_rejected"], loc.numbers),
+            read=format_int(total["rows_read"], loc.numbers),
+            loaded=format_int(total["rows_loaded"], loc.numbers),
+            quarantined=format_int(total["rows_quarantined"], loc.numbers),
+        )
+    ]
+
+
+def pdf_name(quarter: str, lang: str) -> str:
+    """The PDF edition's file name inside the quarter folder."""
+    return f"kokemus-{quarter}-{lang}.pdf"
+
+
+def index_context(
+    data: MartData,
+    loc: Locale,
+    css: Markup,
+    min_n: int,
+    published: Sequence[str] | None = None,
+    pdfs: frozenset[tuple[str, str]] = frozenset(),
+) -> dict[str, Any]:
+    """One language's list of published quarters, newest first, with both editions and PDFs.
+
+    `published` are the quarters that have pages on disk (default: every mart quarter);
+    `pdfs` holds (lang, quarter) pairs whose PDF exists.
+    """
     t = loc.text
     other = "fi" if loc.lang == "en" else "en"
-    newest_first = list(reversed(data.quarters))
+    shown = set(data.quarters if published is None else published)
+    newest_first = [q for q in reversed(data.quarters) if q in shown]
     entries = []
     for i, quarter in enumerate(newest_first):
         cell = _score_cell(data.get(quarter, ALL, ALL), NPS, loc, min_n)
-        entries.append(
+        editions = [
             {
-                "quarter": quarter,
-                "is_latest": i == 0,
-                "nps": cell,
-                "editions": [
-                    {
-                        "lang": lang,
-                        "label": t[f"edition_{lang}"],
-                        "href": f"{quarter}/{PAGE_NAMES[lang]}",
-                    }
-                    for lang in LANGUAGES
-                ],
+                "lang": lang,
+                "label": t[f"edition_{lang}"],
+                "href": f"{quarter}/{PAGE}" if lang == loc.lang else f"../{lang}/{quarter}/{PAGE}",
             }
-        )
+            for lang in LANGUAGES
+        ]
+        if (loc.lang, quarter) in pdfs:
+            editions.append(
+                {
+                    "lang": loc.lang,
+                    "label": t["edition_pdf"],
+                    "href": f"{quarter}/{pdf_name(quarter, loc.lang)}",
+                }
+            )
+        entries.append({"quarter": quarter, "is_latest": i == 0, "nps": cell, "editions": editions})
     latest = newest_first[0] if newest_first else None
     return {
         **_common(loc, css),
         "title": t["index_title"],
-        "nav": {"other_href": PAGE_NAMES[other], "other_lang": other},
+        "nav": {"other_href": f"../{other}/{PAGE}", "other_lang": other},
         "quarters": entries,
         "latest": None
         if latest is None
-        else {
-            "text": t["latest_link"].format(quarter=latest),
-            "href": f"{latest}/{PAGE_NAMES[loc.lang]}",
-        },
+        else {"text": t["latest_link"].format(quarter=latest), "href": f"{LATEST}/{PAGE}"},
+        "latest_quarter": latest,
     }
 
 
@@ -503,38 +605,26 @@ def make_environment() -> Environment:
     )
 
 
-def _write(path: Path, text: str) -> None:
+@dataclass(frozen=True)
+class RenderResult:
+    """What one render call published: files under out_dir, and the quarters it skipped."""
+
+    files: list[Path]
+    rendered: list[str]
+    skipped: list[str]
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write beside, then rename: a reader sees the old file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def _render_tree(
-    data: MartData, root: Path, min_n: int, sections: SectionData | None = None
-) -> list[Path]:
-    """Write every page under `root`; return the paths relative to it."""
-    env = make_environment()
-    # The CSS is our own file; inlining it keeps each page self-contained (no network).
-    css = Markup(CSS_FILE.read_text(encoding="utf-8"))
-    locales = {lang: load_locale(lang) for lang in LANGUAGES}
-    quarter_tpl = env.get_template("quarter.html")
-    index_tpl = env.get_template("index.html")
-    written: list[Path] = []
-    for lang, loc in locales.items():
-        rel = Path(PAGE_NAMES[lang])
-        _write(root / rel, index_tpl.render(index_context(data, loc, css, min_n)))
-        written.append(rel)
-    for quarter in data.quarters:
-        for lang, loc in locales.items():
-            rel = Path(quarter) / PAGE_NAMES[lang]
-            context = quarter_context(data, quarter, loc, css, min_n, sections)
-            _write(root / rel, quarter_tpl.render(context))
-            written.append(rel)
-    return written
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _swap_into_place(staging: Path, out_dir: Path) -> None:
     """Replace `out_dir` by `staging` with two renames, so readers see old or new, never half."""
-    old = out_dir.with_name(f"{out_dir.name}.old-{os.getpid()}")
+    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
     if old.exists():
         shutil.rmtree(old)
     had_old = out_dir.exists()
@@ -551,10 +641,149 @@ def _swap_into_place(staging: Path, out_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def render_reports(warehouse: Path, out_dir: Path, *, min_n: int = DEFAULT_MIN_N) -> list[Path]:
-    """Render every quarter (en + fi) and the indexes from the mart; publish atomically.
+def write_pdf(html: str, base_dir: Path, target: Path) -> None:
+    """The print edition: WeasyPrint lays the page out with the print CSS (A4)."""
+    from weasyprint import HTML  # imported lazily: the HTML path does not need it
 
-    Returns the files written, under `out_dir`.
+    HTML(string=html, base_url=str(base_dir)).write_pdf(str(target))
+
+
+PROPOSAL_COLUMNS: tuple[str, ...] = (
+    "proposal_id",
+    "proposal_rank",
+    "quarter",
+    "target_type",
+    "target_value",
+    "driver",
+    "quadrant",
+    "rescaled_weight_pct",
+    "driver_mean",
+    "performance_gap",
+    "n_answers",
+    "n_customers",
+    "expected_effect",
+    "target_nps",
+    "target_n_nps",
+)
+
+
+def proposals_name(quarter: str) -> str:
+    """The CSV of every ranked proposal of a quarter, beside its report."""
+    return f"kokemus-{quarter}-proposals.csv"
+
+
+def proposals_csv(sections: SectionData | None, quarter: str) -> str | None:
+    """All of the quarter's proposals in rank order, for a CX team to turn into actions."""
+    rows = (sections or SectionData()).rows("proposals", quarter)
+    if not rows:
+        return None
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(PROPOSAL_COLUMNS)
+    for row in sorted(rows, key=lambda r: r["proposal_rank"]):
+        writer.writerow(["" if row.get(c) is None else row.get(c) for c in PROPOSAL_COLUMNS])
+    return buffer.getvalue()
+
+
+def _publish_quarter(
+    out_dir: Path,
+    lang: str,
+    quarter: str,
+    html: str,
+    pdf: bool,
+    attachments: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """Render one edition into a hidden sibling folder, then swap it in as <lang>/<quarter>."""
+    target = out_dir / lang / quarter
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{quarter}.tmp-{os.getpid()}")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    try:
+        (staging / PAGE).write_text(html, encoding="utf-8")
+        written = [Path(lang) / quarter / PAGE]
+        for name, text in (attachments or {}).items():
+            (staging / name).write_text(text, encoding="utf-8")
+            written.append(Path(lang) / quarter / name)
+        if pdf:
+            write_pdf(html, staging, staging / pdf_name(quarter, lang))
+            written.append(Path(lang) / quarter / pdf_name(quarter, lang))
+        _swap_into_place(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return written
+
+
+def published_quarters(out_dir: Path, lang: str) -> list[str]:
+    """Quarters of one language that have a page on disk."""
+    folder = out_dir / lang
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p.name for p in folder.iterdir() if _QUARTER_RE.match(p.name) and (p / PAGE).is_file()
+    )
+
+
+def _render_indexes(
+    env: Environment, data: MartData, out_dir: Path, css: Markup, min_n: int
+) -> list[Path]:
+    """Per-language index, its 'latest' redirect and the bilingual landing page."""
+    written: list[Path] = []
+    latest: dict[str, str | None] = {}
+    locales = {lang: load_locale(lang) for lang in LANGUAGES}
+    for lang, loc in locales.items():
+        published = published_quarters(out_dir, lang)
+        pdfs = frozenset(
+            (lang, q) for q in published if (out_dir / lang / q / pdf_name(q, lang)).is_file()
+        )
+        context = index_context(data, loc, css, min_n, published, pdfs)
+        _write_atomic(out_dir / lang / PAGE, env.get_template("index.html").render(context))
+        written.append(Path(lang) / PAGE)
+        latest[lang] = context["latest_quarter"]
+        if latest[lang] is not None:
+            redirect = env.get_template("latest.html").render(
+                {**_common(loc, css), "title": context["latest"]["text"],
+                 "href": f"../{latest[lang]}/{PAGE}", "text": context["latest"]["text"]}
+            )  # fmt: skip
+            _write_atomic(out_dir / lang / LATEST / PAGE, redirect)
+            written.append(Path(lang) / LATEST / PAGE)
+    root = env.get_template("root.html").render(
+        {
+            "css": css,
+            "editions": [
+                {
+                    "lang": lang,
+                    "t": loc.text,
+                    "index_href": f"{lang}/{PAGE}",
+                    "latest_href": None if latest[lang] is None else f"{lang}/{LATEST}/{PAGE}",
+                    "latest_text": None
+                    if latest[lang] is None
+                    else loc.text["latest_link"].format(quarter=latest[lang]),
+                }
+                for lang, loc in locales.items()
+            ],
+        }
+    )
+    _write_atomic(out_dir / PAGE, root)
+    written.append(Path(PAGE))
+    return written
+
+
+def render_reports(
+    warehouse: Path,
+    out_dir: Path,
+    *,
+    min_n: int = DEFAULT_MIN_N,
+    quarters: Sequence[str] | None = None,
+    pdf: bool = False,
+) -> RenderResult:
+    """Render quarters (default: every quarter in the mart) in en + fi, then the indexes.
+
+    Each quarter's edition is published atomically on its own (render beside, rename), so a
+    quarter rendered earlier stays in place when another one is rendered; a quarter asked for
+    that the mart does not have is skipped and reported. Returns the files written.
     """
     if min_n < 1:
         raise ValueError(f"min_n must be at least 1, got {min_n}")
@@ -562,23 +791,31 @@ def render_reports(warehouse: Path, out_dir: Path, *, min_n: int = DEFAULT_MIN_N
     data = load_mart(warehouse)
     _warn_on_min_n_mismatch(data, min_n)
     sections = load_sections(warehouse)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    # A sibling of out_dir sits on the same file system, which keeps the renames atomic.
-    staging = out_dir.with_name(f"{out_dir.name}.tmp-{os.getpid()}")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir()
-    try:
-        relative = _render_tree(data, staging, min_n, sections)
-        _swap_into_place(staging, out_dir)
-    except BaseException:
-        # Leave no half-written sibling behind; out_dir itself is untouched or restored.
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    wanted = list(data.quarters) if quarters is None else list(dict.fromkeys(quarters))
+    for quarter in wanted:
+        if not _QUARTER_RE.match(quarter):
+            raise ValueError(f"quarter {quarter!r} is not of the form YYYY-Qn")
+    rendered = [q for q in wanted if q in data.quarters]
+    skipped = [q for q in wanted if q not in data.quarters]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    env = make_environment()
+    # The CSS is our own file; inlining it keeps each page self-contained (no network).
+    css = Markup(CSS_FILE.read_text(encoding="utf-8"))
+    template = env.get_template("quarter.html")
+    relative: list[Path] = []
+    for quarter in rendered:
+        table = proposals_csv(sections, quarter)
+        attachments = {} if table is None else {proposals_name(quarter): table}
+        for lang in LANGUAGES:
+            context = quarter_context(data, quarter, load_locale(lang), css, min_n, sections)
+            html = template.render(context)
+            relative += _publish_quarter(out_dir, lang, quarter, html, pdf, attachments)
+    relative += _render_indexes(env, data, out_dir, css, min_n)
     logger.info(
-        "published %d report files for %d quarters to %s",
+        "published %d report files for %d quarters to %s (skipped, no data: %s)",
         len(relative),
-        len(data.quarters),
+        len(rendered),
         out_dir,
+        ", ".join(skipped) or "none",
     )
-    return [out_dir / rel for rel in relative]
+    return RenderResult([out_dir / rel for rel in relative], rendered, skipped)

@@ -72,6 +72,18 @@ QUERIES: Mapping[str, str] = {
         "select quarter, stated_reason, real_reason, n_deals, n_stated, is_reportable "
         "from marts.mart_lost_deals__reason_matrix where competitor = 'all'"
     ),
+    # The leadership sections (reports/insights.py).
+    "benchmarks": "select industry, nps, source, year from seeds.nps_benchmarks order by nps",
+    "cohorts": (
+        "select cohort, quarters_since_start, quarter as activity_quarter, cohort_size, "
+        "retention_pct, is_reportable from marts.mart_retention__cohort"
+    ),
+    "drivers": "select * from marts.mart_key_drivers__quarter",
+    "proposals": "select * from marts.mart_improvement_proposals__quarter",
+    "themes": "select * from marts.mart_themes__quarter",
+    "theme_labels": "select theme_id, label_fi, label_en from seeds.verbatim_themes",
+    "verbatims": "select * from marts.mart_verbatims__quarter",
+    "loads": "select * from marts.mart_pipeline__loads",
 }
 
 
@@ -190,7 +202,7 @@ def _churn_chart(rows: Sequence[Row], quarter: str, loc: LocaleLike, min_n: int)
         return None
     # A fixed axis from 0 to the next multiple of 5 above the highest drawn value.
     top = max(5.0, 5.0 * math.ceil(max(shown) / 5.0))
-    ticks = [top * i / 4 for i in range(5)]
+    ticks = [top * i / 5 for i in range(6)]  # whole numbers: the axis top is a multiple of 5
     svg = nps_trend_svg(
         window,
         [Series(t["churn_series"], values, emphasis=True)],

@@ -30,7 +30,7 @@ def test_every_run_succeeds_and_materializes_every_asset(pipeline: PipelineRuns)
     materialized = {e.asset_key for e in pipeline.first.get_asset_materialization_events()}
     expected = set(defs.resolve_asset_graph().materializable_asset_keys)
     assert materialized == expected
-    assert len(expected) == 43
+    assert len(expected) >= 44
 
 
 def test_every_asset_check_passes(pipeline: PipelineRuns) -> None:
@@ -193,18 +193,32 @@ def test_report_shows_the_headline_nps_as_the_mart_has_it(pipeline, mart) -> Non
         "select nps, n_nps from marts.mart_cx_scores__quarter "
         "where quarter = '2025-Q2' and segment = 'all' and touchpoint = 'all'"
     ).fetchall()[0]
-    page_en = (pipeline.reports / "2025-Q2" / "index.html").read_text(encoding="utf-8")
-    page_fi = (pipeline.reports / "2025-Q2" / "index.fi.html").read_text(encoding="utf-8")
+    page_en = (pipeline.reports / "en" / "2025-Q2" / "index.html").read_text(encoding="utf-8")
+    page_fi = (pipeline.reports / "fi" / "2025-Q2" / "index.html").read_text(encoding="utf-8")
     shown = f"{nps:.1f}".replace("-", "\u2212")
     assert shown in page_en
     assert shown.replace(".", ",") in page_fi
     assert f"{n:,}" in page_en
-    quarters = sorted(p.name for p in pipeline.reports.iterdir() if p.is_dir())
-    assert quarters[0] == "2023-Q1" and quarters[-1] == "2025-Q4" and len(quarters) == 12
+    for lang in ("en", "fi"):
+        folder = pipeline.reports / lang
+        quarters = sorted(p.name for p in folder.iterdir() if p.name[:2] == "20")
+        assert quarters[0] == "2023-Q1" and quarters[-1] == "2025-Q4" and len(quarters) == 12
+        # every published quarter has its PDF edition, and it is a PDF
+        pdfs = sorted(folder.glob("20*/kokemus-*.pdf"))
+        assert len(pdfs) == 12
+        assert pdfs[5].read_bytes()[:5] == b"%PDF-"
+    # the run asked for 2023-Q1 … the last closed quarter; those without data were skipped
+    report = next(
+        e
+        for e in pipeline.last.get_asset_materialization_events()
+        if e.asset_key.path == ["reports", "quarterly_reports"]
+    )
+    meta = report.materialization.metadata
+    assert meta["quarters_without_data"].value.startswith("2026-Q1, 2026-Q2")
 
 
 def test_rerunning_the_job_changes_no_mart_row(pipeline: PipelineRuns) -> None:
-    assert len(pipeline.mart_checksums_first) == 15
+    assert len(pipeline.mart_checksums_first) == 16
     assert pipeline.mart_checksums_rerun == pipeline.mart_checksums_first
 
 
@@ -272,11 +286,17 @@ def test_asset_graph_groups_and_report_dependency() -> None:
         "raw": 6,
         "staging": 8,
         "intermediate": 9,
-        "marts": 15,
+        "marts": 16,
         "seeds": 2,
         "snapshots": 1,
         "analytics": 1,
         "publish": 1,
     }
     report_parents = graph.get(AssetKey(["reports", "quarterly_reports"])).parent_keys
-    assert report_parents == {AssetKey(["marts", "mart_cx_scores__quarter"])}
+    # The report waits for every mart it reads, and for nothing else.
+    from orchestration.defs.publish.reports import REPORT_MARTS, REPORT_MARTS_AFTER_ANALYTICS
+
+    assert report_parents == {
+        AssetKey(["marts", name]) for name in REPORT_MARTS + REPORT_MARTS_AFTER_ANALYTICS
+    }
+    assert len(report_parents) == 10

@@ -31,10 +31,15 @@ def test_rows_that_bypassed_the_loader_block_the_marts(
     )
     con.close()
 
+    previous = tmp_path / "reports" / "en" / "2025-Q2" / "index.html"
+    previous.parent.mkdir(parents=True)
+    previous.write_text("the previous edition", encoding="utf-8")
+
     from orchestration.definitions import defs
+    from orchestration.defs.publish.partitions import all_closed_quarters_tags
 
     result = defs.resolve_job_def("build_all").execute_in_process(
-        instance=DagsterInstance.ephemeral(), raise_on_error=False
+        instance=DagsterInstance.ephemeral(), raise_on_error=False, tags=all_closed_quarters_tags()
     )
     evaluations = {
         (e.asset_key.to_user_string(), e.check_name): e
@@ -54,4 +59,9 @@ def test_rows_that_bypassed_the_loader_block_the_marts(
     assert AssetKey(["raw", "survey_responses"]) in materialized
     assert AssetKey(["marts", "mart_cx_scores__quarter"]) not in materialized
     assert AssetKey(["reports", "quarterly_reports"]) not in materialized
-    assert not (tmp_path / "reports").exists()
+    assert previous.read_text(encoding="utf-8") == "the previous edition"
+    assert sorted(p.name for p in (tmp_path / "reports").rglob("*")) == [
+        "2025-Q2",
+        "en",
+        "index.html",
+    ]

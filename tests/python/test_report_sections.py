@@ -6,13 +6,13 @@ import pytest
 from test_reports import visible_text
 
 from reports.formatting import format_number, format_percent
-from reports.render import PAGE_NAMES, load_locale
+from reports.render import PAGE, load_locale
 
 QUARTER = "2025-Q2"
 
 
 def _page(pipeline, lang: str) -> str:
-    html = (pipeline.reports / QUARTER / PAGE_NAMES[lang]).read_text(encoding="utf-8")
+    html = (pipeline.reports / lang / QUARTER / PAGE).read_text(encoding="utf-8")
     return visible_text(html)
 
 

@@ -333,24 +333,30 @@ def test_render_writes_two_editions_per_quarter_and_two_indexes(
     warehouse: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "site"
-    files = render_reports(warehouse, out)
-    assert len(files) == 3 * 2 + 2
+    result = render_reports(warehouse, out, quarters=["2025-Q1", "2025-Q2", "2025-Q3", "2026-Q1"])
+    files = result.files
+    assert (result.rendered, result.skipped) == (["2025-Q1", "2025-Q2", "2025-Q3"], ["2026-Q1"])
     assert sorted(p.relative_to(out).as_posix() for p in files) == [
-        "2025-Q1/index.fi.html",
-        "2025-Q1/index.html",
-        "2025-Q2/index.fi.html",
-        "2025-Q2/index.html",
-        "2025-Q3/index.fi.html",
-        "2025-Q3/index.html",
-        "index.fi.html",
+        "en/2025-Q1/index.html",
+        "en/2025-Q2/index.html",
+        "en/2025-Q3/index.html",
+        "en/index.html",
+        "en/latest/index.html",
+        "fi/2025-Q1/index.html",
+        "fi/2025-Q2/index.html",
+        "fi/2025-Q3/index.html",
+        "fi/index.html",
+        "fi/latest/index.html",
         "index.html",
     ]
     assert all(p.is_file() for p in files)
+    with pytest.raises(ValueError, match="'2025-5' is not of the form YYYY-Qn"):
+        render_reports(warehouse, out, quarters=["2025-5"])
 
 
 def test_headline_nps_n_and_interval_per_language(site: Path) -> None:
-    en = _read(site, "2025-Q2/index.html")
-    fi = _read(site, "2025-Q2/index.fi.html")
+    en = _read(site, "en/2025-Q2/index.html")
+    fi = _read(site, "fi/2025-Q2/index.html")
     en_card = visible_text(_between(en, 'id="card-nps"', "</article>"))
     fi_card = visible_text(_between(fi, 'id="card-nps"', "</article>"))
     assert "30.0" in en_card
@@ -369,17 +375,17 @@ def test_headline_nps_n_and_interval_per_language(site: Path) -> None:
 
 def test_thousands_separator_in_n(site: Path) -> None:
     en_card = visible_text(
-        _between(_read(site, "2025-Q3/index.html"), 'id="card-nps"', "</article>")
+        _between(_read(site, "en/2025-Q3/index.html"), 'id="card-nps"', "</article>")
     )
     fi_card = visible_text(
-        _between(_read(site, "2025-Q3/index.fi.html"), 'id="card-nps"', "</article>")
+        _between(_read(site, "fi/2025-Q3/index.html"), 'id="card-nps"', "</article>")
     )
     assert "n = 1,234" in en_card
     assert f"n = 1{NBSP}234" in fi_card
 
 
 def test_significant_change_is_marked(site: Path) -> None:
-    en = _read(site, "2025-Q2/index.html")
+    en = _read(site, "en/2025-Q2/index.html")
     nps_card = _between(en, 'id="card-nps"', "</article>")
     assert "+20.0 pts vs 2025-Q1" in visible_text(nps_card)
     assert "▲" in nps_card
@@ -391,20 +397,20 @@ def test_significant_change_is_marked(site: Path) -> None:
     ces_card = visible_text(_between(en, 'id="card-ces"', "</article>"))
     assert f"{MINUS}1.6 pp vs 2025-Q1" in ces_card
     fi_nps = visible_text(
-        _between(_read(site, "2025-Q2/index.fi.html"), 'id="card-nps"', "</article>")
+        _between(_read(site, "fi/2025-Q2/index.html"), 'id="card-nps"', "</article>")
     )
     assert "+20,0 pist. vs. 2025-Q1 merkitsevä (z = 2,28)" in fi_nps
 
 
 def test_first_quarter_says_no_previous_quarter(site: Path) -> None:
-    en = visible_text(_read(site, "2025-Q1/index.html"))
-    fi = visible_text(_read(site, "2025-Q1/index.fi.html"))
+    en = visible_text(_read(site, "en/2025-Q1/index.html"))
+    fi = visible_text(_read(site, "fi/2025-Q1/index.html"))
     assert en.count("no previous quarter") == 4
     assert fi.count("ei edellistä neljännestä") == 4
 
 
 def test_suppressed_cells_show_n_below_min_and_never_their_value(site: Path) -> None:
-    en = _read(site, "2025-Q2/index.html")
+    en = _read(site, "en/2025-Q2/index.html")
     store_row = visible_text(_between(en, '<th scope="row">store</th>', "</tr>"))
     assert store_row.count("n < 30") == 4
     # b2b: NPS (n 40) shown, CSAT (n 20, flagged) suppressed in its own cell only
@@ -431,7 +437,7 @@ def test_suppressed_cells_show_n_below_min_and_never_their_value(site: Path) -> 
 
 
 def test_change_is_hidden_when_previous_quarter_was_suppressed(site: Path) -> None:
-    en = _read(site, "2025-Q3/index.html")
+    en = _read(site, "en/2025-Q3/index.html")
     store_row = visible_text(_between(en, '<th scope="row">store</th>', "</tr>"))
     assert "40.0" in store_row
     for path in site.rglob("*.html"):
@@ -439,11 +445,12 @@ def test_change_is_hidden_when_previous_quarter_was_suppressed(site: Path) -> No
         assert "47,5" not in path.read_text(encoding="utf-8")
 
 
-def test_cross_cells_are_not_reported(site: Path) -> None:
-    en = _read(site, "2025-Q2/index.html")
+def test_cross_cells_appear_only_in_the_heat_map(site: Path) -> None:
+    en = _read(site, "en/2025-Q2/index.html")
     segments = _between(en, "<caption>By customer segment</caption>", "</table>")
     assert segments.count('<th scope="row">') == 2
-    assert "13.7" not in en
+    heatmap = _between(en, 'id="heatmap"', "</section>")
+    assert en.count("13.7") == heatmap.count("13.7") == 1
 
 
 def test_min_n_parameter_drives_suppression_and_label(
@@ -458,7 +465,7 @@ def test_min_n_parameter_drives_suppression_and_label(
     assert [r.getMessage()[:46] for r in caplog.records] == [
         "1 cells have is_reportable flags that disagree"
     ]
-    en = _read(out, "2025-Q2/index.html")
+    en = _read(out, "en/2025-Q2/index.html")
     b2b_row = visible_text(_between(en, '<th scope="row">b2b</th>', "</tr>"))
     # b2b NPS has n 40: flagged reportable by the mart but below the renderer's 50
     assert b2b_row.count("n < 50") == 2
@@ -467,10 +474,10 @@ def test_min_n_parameter_drives_suppression_and_label(
 
 
 def test_script_in_segment_name_is_escaped(site: Path) -> None:
-    en = _read(site, "2025-Q2/index.html")
+    en = _read(site, "en/2025-Q2/index.html")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in en
     assert EVIL in visible_text(en)
-    q3 = _read(site, "2025-Q3/index.html")
+    q3 = _read(site, "en/2025-Q3/index.html")
     assert "chat &lt;b&gt;&amp;&lt;/b&gt; &#34;bot&#34;" in q3  # breakdown table (Jinja)
     assert "chat &lt;b&gt;&amp;&lt;/b&gt; &quot;bot&quot;" in q3  # chart legend (charts.py)
     assert "<b>" not in q3
@@ -478,35 +485,39 @@ def test_script_in_segment_name_is_escaped(site: Path) -> None:
 
 def test_output_is_self_contained(site: Path) -> None:
     files = sorted(site.rglob("*"))
-    assert len([f for f in files if f.is_file()]) == 8
+    assert len([f for f in files if f.is_file()]) == 11
     for path in files:
         if not path.is_file():
             continue
         text = path.read_text(encoding="utf-8")
         for forbidden in ("http://", "https://", "<script", "url(", "@import", " src="):
             assert forbidden not in text.lower(), (path, forbidden)
+        if path.parent.name == "latest":  # a bare redirect page, nothing to print
+            assert '<meta http-equiv="refresh" content="0; url=../2025-Q3/index.html">' in text
+            continue
         assert text.count("<style>") == 1, path
         for required in ("@media print", "size: A4"):
             assert required in text, (path, required)
 
 
 def test_pages_declare_language_and_link_to_each_other(site: Path) -> None:
-    en = _read(site, "2025-Q2/index.html")
-    fi = _read(site, "2025-Q2/index.fi.html")
+    en = _read(site, "en/2025-Q2/index.html")
+    fi = _read(site, "fi/2025-Q2/index.html")
     assert en.startswith('<!DOCTYPE html>\n<html lang="en">')
     assert fi.startswith('<!DOCTYPE html>\n<html lang="fi">')
     assert '<meta charset="utf-8">' in en
-    assert 'href="index.fi.html" hreflang="fi"' in en
-    assert 'href="index.html" hreflang="en"' in fi
+    assert 'href="../../fi/2025-Q2/index.html" hreflang="fi"' in en
+    assert 'href="../../en/2025-Q2/index.html" hreflang="en"' in fi
     assert 'href="../index.html"' in en
-    assert 'href="../index.fi.html"' in fi
+    assert 'href="../index.html"' in fi
+    assert 'href="kokemus-2025-Q2-en.pdf"' in en
     assert "<title>Customer experience report 2025-Q2</title>" in en
     assert "<title>Asiakaskokemusraportti 2025-Q2</title>" in fi
 
 
 def test_methodology_footnote(site: Path) -> None:
-    en = visible_text(_between(_read(site, "2025-Q2/index.html"), 'id="methodology"', "</ol>"))
-    fi = visible_text(_between(_read(site, "2025-Q2/index.fi.html"), 'id="methodology"', "</ol>"))
+    en = visible_text(_between(_read(site, "en/2025-Q2/index.html"), 'id="methodology"', "</ol>"))
+    fi = visible_text(_between(_read(site, "fi/2025-Q2/index.html"), 'id="methodology"', "</ol>"))
     assert "only the answers to the NPS question" in en
     assert "adjusted-Wald" in en
     assert "Wilson" in en
@@ -517,30 +528,38 @@ def test_methodology_footnote(site: Path) -> None:
 
 
 def test_index_lists_every_quarter_newest_first(site: Path) -> None:
-    for name, lang in (("index.html", "en"), ("index.fi.html", "fi")):
-        index = _read(site, name)
+    for lang in ("en", "fi"):
+        other = "fi" if lang == "en" else "en"
+        index = _read(site, f"{lang}/index.html")
         positions = [
             index.index(f'href="{q}/index.html"') for q in ("2025-Q3", "2025-Q2", "2025-Q1")
         ]
         assert positions == sorted(positions)
+        assert index.count(f'href="../{other}/2025-Q2/index.html" hreflang="{other}"') == 1
         assert index.count('hreflang="fi" lang="fi">Suomi</a>') == 3
         assert index.count('hreflang="en" lang="en">English</a>') == 3
-        own = "index.html" if lang == "en" else "index.fi.html"
         latest = _between(index, '<p class="latest">', "</p>")
-        assert f'href="2025-Q3/{own}"' in latest
-    en_text = visible_text(_read(site, "index.html"))
+        assert 'href="latest/index.html"' in latest
+        assert "../2025-Q3/index.html" in _read(site, f"{lang}/latest/index.html")
+    root = _read(site, "index.html")
+    assert root.count('href="en/latest/index.html"') == root.count('href="fi/latest/index.html"')
+    assert 'href="fi/latest/index.html"' in root
+    en_text = visible_text(_read(site, "en/index.html"))
     assert "Latest report: 2025-Q3" in en_text
     assert en_text.count("latest") == 1
     # the headline NPS column follows the same formatting as the pages
     assert "31.0" in en_text
     assert "10.0" in en_text
-    assert "31,0" in visible_text(_read(site, "index.fi.html"))
+    assert "31,0" in visible_text(_read(site, "fi/index.html"))
 
 
 # --- chart ---------------------------------------------------------------------------------
 
 
 def _circles(html: str) -> int:
+    """Points of the NPS trend chart (a page's card sparklines have their own)."""
+    if 'id="trend"' in html:
+        html = _between(html, 'id="trend"', "</section>")
     return html.count("<circle")
 
 
@@ -553,16 +572,16 @@ def test_chart_points_equal_reportable_values(site: Path, warehouse: Path) -> No
         ).fetchone()
     finally:
         con.close()
-    q3 = _read(site, "2025-Q3/index.html")
+    q3 = _read(site, "en/2025-Q3/index.html")
     # headline 3 + web 3 + store 2 (Q2 suppressed) + the odd touchpoint 1 (Q3 only)
     assert expected == 9
     assert _circles(q3) == expected
-    svg = _between(q3, "<svg", "</svg>")
+    svg = _between(_between(q3, 'id="trend"', "</section>"), "<svg", "</svg>")
     assert 'role="img"' in svg
     assert '<title id="nps-trend-title">NPS by quarter, 2025-Q1 to 2025-Q3</title>' in svg
     assert svg.count('class="zero"') == 1
-    assert _circles(_read(site, "2025-Q1/index.html")) == 3
-    assert _circles(_read(site, "2025-Q2/index.fi.html")) == 5
+    assert _circles(_read(site, "en/2025-Q1/index.html")) == 3
+    assert _circles(_read(site, "fi/2025-Q2/index.html")) == 5
 
 
 def test_chart_breaks_line_at_missing_values_and_escapes() -> None:
@@ -600,14 +619,16 @@ def test_chart_shows_at_most_eight_quarters(tmp_path: Path) -> None:
     ][:10]
     rows = [_row(q, "all", "all", quarter_start=start) for q, start in quarters]
     out = tmp_path / "long"
-    files = render_reports(_write_warehouse(tmp_path / "long.duckdb", rows), out)
-    assert len(files) == 22
-    svg = _between(_read(out, "2025-Q2/index.html"), "<svg", "</svg>")
+    files = render_reports(_write_warehouse(tmp_path / "long.duckdb", rows), out).files
+    assert len(files) == 10 * 2 + 2 * 2 + 1
+    svg = _between(
+        _between(_read(out, "en/2025-Q2/index.html"), 'id="trend"', "</section>"), "<svg", "</svg>"
+    )
     assert _circles(svg) == 8
     assert svg.count('class="x-label"') == 8
     assert ">2023-Q2<" not in svg
     assert ">2023-Q3<" in svg
-    assert _circles(_read(out, "2023-Q1/index.html")) == 1
+    assert _circles(_read(out, "en/2023-Q1/index.html")) == 1
 
 
 # --- publishing ------------------------------------------------------------------------------
@@ -616,14 +637,17 @@ def test_chart_shows_at_most_eight_quarters(tmp_path: Path) -> None:
 def test_atomic_publish_replaces_earlier_render(warehouse: Path, tmp_path: Path) -> None:
     out = tmp_path / "pub"
     render_reports(warehouse, out)
-    (out / "stale.html").write_text("old", encoding="utf-8")
-    (out / "2019-Q1").mkdir()
-    files = render_reports(warehouse, out)
-    assert not (out / "stale.html").exists()
-    assert not (out / "2019-Q1").exists()
-    assert len(files) == 8
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["pub", "warehouse.duckdb"]
-    assert [p for p in tmp_path.iterdir() if ".tmp-" in p.name or ".old-" in p.name] == []
+    (out / "en" / "2025-Q2" / "stale.html").write_text("old", encoding="utf-8")
+    (out / "en" / "2019-Q1").mkdir()
+    # Rendering one quarter replaces that quarter's folder and leaves the others in place.
+    files = render_reports(warehouse, out, quarters=["2025-Q2"]).files
+    assert not (out / "en" / "2025-Q2" / "stale.html").exists()
+    assert (out / "en" / "2025-Q1" / "index.html").is_file()
+    assert (out / "en" / "2019-Q1").is_dir()
+    assert "2019-Q1" not in _read(out, "en/index.html")  # not a quarter of the mart
+    assert len(files) == 2 + 2 * 2 + 1
+    leftovers = [p for p in out.rglob("*") if ".tmp-" in p.name or ".old-" in p.name]
+    assert leftovers == []
 
 
 def test_failed_render_keeps_previous_output(
@@ -631,7 +655,7 @@ def test_failed_render_keeps_previous_output(
 ) -> None:
     out = tmp_path / "pub"
     render_reports(warehouse, out)
-    before = _read(out, "2025-Q2/index.html")
+    before = _read(out, "en/2025-Q2/index.html")
 
     def broken(*args: Any, **kwargs: Any) -> str:
         raise RuntimeError("chart failed")
@@ -639,8 +663,8 @@ def test_failed_render_keeps_previous_output(
     monkeypatch.setattr(render_module, "nps_trend_svg", broken)
     with pytest.raises(RuntimeError, match="chart failed"):
         render_reports(warehouse, out)
-    assert _read(out, "2025-Q2/index.html") == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["pub", "warehouse.duckdb"]
+    assert _read(out, "en/2025-Q2/index.html") == before
+    assert [p for p in out.rglob("*") if ".tmp-" in p.name] == []
 
 
 def test_warehouse_is_closed_after_render(site: Path, warehouse: Path) -> None:
@@ -703,19 +727,19 @@ def _add_section_marts(path: Path) -> Path:
 def test_suppressed_churn_and_price_cells_show_n_below_min(warehouse: Path, tmp_path: Path) -> None:
     out = tmp_path / "sections"
     render_reports(_add_section_marts(warehouse), out)
-    text = visible_text(_read(out, "2025-Q2/index.html"))
+    text = visible_text(_read(out, "en/2025-Q2/index.html"))
     churn = text[text.index("Churn and retention by customer segment") :]
     assert "tiny n < 30" in churn
     assert "41.7" not in text and "58.3" not in text
     assert "All customers 4.2% [3.1, 5.6] n = 1,000" in text
     assert "“It was not the price” share: n < 30." in text
     assert "77.8" not in text
-    fi = visible_text(_read(out, "2025-Q2/index.fi.html"))
+    fi = visible_text(_read(out, "fi/2025-Q2/index.html"))
     assert "tiny n < 30" in fi and "41,7" not in fi
 
 
 def test_sections_are_skipped_when_their_marts_are_missing(site: Path) -> None:
-    text = visible_text(_read(site, "2025-Q2/index.html"))
+    text = visible_text(_read(site, "en/2025-Q2/index.html"))
     assert "Churn and retention" not in text
     assert "Mystery shopping" not in text
     assert "Methodology" in text

@@ -2,6 +2,8 @@
 -- intervals, reportability and the change vs the previous quarter with its significance.
 {%- set pct_metrics = ['csat', 'ces', 'cls'] %}
 {%- set min_n = var('min_reportable_n') %}
+{#- Two comparisons: the previous quarter and the same quarter a year earlier. #}
+{%- set comparisons = [('prev', ''), ('yoy', 'yoy_')] %}
 
 with counts as (
     select * from {{ ref('int_cx_scores__counts') }}
@@ -31,35 +33,48 @@ metrics as (
         case when n_{{ m }} > 0 then 1.0 * {{ m }}_sum / n_{{ m }} end as {{ m }}_mean,
         {{ wilson_ci(m ~ '_top', 'n_' ~ m, 'low') }} as {{ m }}_ci_low,
         {{ wilson_ci(m ~ '_top', 'n_' ~ m, 'high') }} as {{ m }}_ci_high,
-        n_{{ m }} >= {{ min_n }} as {{ m }}_is_reportable,
+        n_{{ m }} >= {{ min_n }} as {{ m }}_is_reportable
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
-        {{ dbt.dateadd('month', -3, 'quarter_start') }} as previous_quarter_start
     from counts
 ),
 
 with_previous as (
     select
         cur.*,
-        prev.quarter as previous_quarter,
-        prev.nps as nps_prev,
-        cur.nps - prev.nps as nps_change,
-        cur.nps_adjusted - prev.nps_adjusted as nps_adjusted_change,
-        {{ change_z('cur.nps_adjusted', 'prev.nps_adjusted',
-                    'cur.nps_adjusted_se', 'prev.nps_adjusted_se') }} as nps_change_z,
+        {%- for name, p in comparisons %}
+        {{ name }}.quarter as {{ 'previous' if name == 'prev' else 'yoy' }}_quarter,
+        {{ name }}.n_nps as {{ 'previous' if name == 'prev' else 'yoy' }}_n_nps,
+        {{ name }}.nps as nps_{{ p }}prev,
+        cur.nps - {{ name }}.nps as nps_{{ p }}change,
+        cur.nps_adjusted - {{ name }}.nps_adjusted as nps_{{ p }}adjusted_change,
+        {{ change_z('cur.nps_adjusted', name ~ '.nps_adjusted',
+                    'cur.nps_adjusted_se', name ~ '.nps_adjusted_se') }} as nps_{{ p }}change_z,
         {%- for m in pct_metrics %}
-        prev.{{ m }}_pct as {{ m }}_prev,
-        cur.{{ m }}_pct - prev.{{ m }}_pct as {{ m }}_change,
-        {{ change_z('cur.' ~ m ~ '_pct', 'prev.' ~ m ~ '_pct',
+        {{ name }}.{{ m }}_pct as {{ m }}_{{ p }}prev,
+        cur.{{ m }}_pct - {{ name }}.{{ m }}_pct as {{ m }}_{{ p }}change,
+        {{ change_z('cur.' ~ m ~ '_pct', name ~ '.' ~ m ~ '_pct',
                     pct_se('cur.' ~ m ~ '_pct', 'cur.n_' ~ m),
-                    pct_se('prev.' ~ m ~ '_pct', 'prev.n_' ~ m)) }} as {{ m }}_change_z,
+                    pct_se(name ~ '.' ~ m ~ '_pct', name ~ '.n_' ~ m)) }} as {{ m }}_{{ p }}change_z,
         {%- endfor %}
-        prev.n_nps as previous_n_nps
+        {%- endfor %}
+        case
+            when cur.nps < 0 then 'needs_work'
+            when cur.nps < 30 then 'good'
+            when cur.nps < 70 then 'excellent'
+            else 'world_class'
+        end as nps_band
     from metrics as cur
     left join metrics as prev
         on
-            cast(cur.previous_quarter_start as date) = prev.quarter_start
+            cast({{ dbt.dateadd('month', -3, 'cur.quarter_start') }} as date) = prev.quarter_start
             and cur.segment = prev.segment
             and cur.touchpoint = prev.touchpoint
+    left join metrics as yoy
+        on
+            cast({{ dbt.dateadd('month', -12, 'cur.quarter_start') }} as date) = yoy.quarter_start
+            and cur.segment = yoy.segment
+            and cur.touchpoint = yoy.touchpoint
 ),
 
 final as (
@@ -88,6 +103,7 @@ final as (
         {{ m }}_ci_high,
         {{ m }}_is_reportable,
         {%- endfor %}
+        nps_band,
         previous_quarter,
         previous_n_nps,
         nps_prev,
@@ -100,6 +116,18 @@ final as (
         {{ m }}_change,
         {{ m }}_change_z,
         {{ is_significant(m ~ '_change_z') }} as {{ m }}_is_significant_change,
+        {%- endfor %}
+        yoy_quarter,
+        yoy_n_nps,
+        nps_yoy_prev,
+        nps_yoy_change,
+        nps_yoy_change_z,
+        {{ is_significant('nps_yoy_change_z') }} as nps_yoy_is_significant_change,
+        {%- for m in pct_metrics %}
+        {{ m }}_yoy_prev,
+        {{ m }}_yoy_change,
+        {{ m }}_yoy_change_z,
+        {{ is_significant(m ~ '_yoy_change_z') }} as {{ m }}_yoy_is_significant_change,
         {%- endfor %}
         quarter || '|' || segment || '|' || touchpoint as score_key
     from with_previous

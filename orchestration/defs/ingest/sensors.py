@@ -13,6 +13,7 @@ import dagster as dg
 from orchestration.defs.ingest.loader import inbox_files
 from orchestration.defs.ingest.sources import SOURCES
 from orchestration.defs.jobs import build_all
+from orchestration.defs.publish.partitions import all_closed_quarters_tags
 from orchestration.settings import get_settings
 
 
@@ -44,6 +45,8 @@ def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     requests = []
     if new:
         key = hashlib.sha256(json.dumps([[r, current[r]] for r in new]).encode()).hexdigest()
-        requests.append(dg.RunRequest(run_key=key[:32], tags={"kokemus/new_files": str(len(new))}))
+        # New data can change any quarter's figures, so the run re-renders every closed quarter.
+        tags = {"kokemus/new_files": str(len(new)), **all_closed_quarters_tags()}
+        requests.append(dg.RunRequest(run_key=key[:32], tags=tags))
         context.log.info(f"{len(new)} new or changed inbox file(s): {', '.join(new[:10])}")
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(current, sort_keys=True))

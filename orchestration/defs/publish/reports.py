@@ -1,39 +1,95 @@
-"""The quarterly reports, rendered from the marts after every build."""
+"""The quarterly report: one Dagster partition per calendar quarter (Europe/Helsinki).
+
+A run for one partition renders that quarter's editions (fi + en, HTML and PDF) and refreshes
+the indexes; a backfill over a range renders them all in one run (single-run backfill
+policy), which is what `make run` and the inbox sensor ask for. Upstream blocking checks
+(the raw data's rows_reconcile and Great Expectations) stop this step in the same run, so a
+quarter is never republished from data that failed them: the previous edition stays.
+"""
 
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
+from orchestration.defs.analytics.downstream_dbt import dbt_after_analytics
+from orchestration.defs.jobs import build_all
+from orchestration.defs.publish.partitions import (
+    TIMEZONE,
+    quarter_label,
+    quarterly_partitions,
+    quarters_of_window,
+)
 from orchestration.defs.transform.dbt import dbt_models
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import get_settings
 from reports.render import render_reports
 
-REPORT_MARTS = ["mart_cx_scores__quarter"]
+# Every mart the renderer reads (reports/render.py and reports/sections.py).
+REPORT_MARTS = [
+    "mart_cx_scores__quarter",
+    "mart_churn__quarter_segment",
+    "mart_churn__score_group",
+    "mart_retention__cohort",
+    "mart_revenue_at_risk__quarter_segment",
+    "mart_mystery_shopping__item_scores",
+    "mart_lost_deals__price_claims",
+    "mart_lost_deals__reason_matrix",
+    "mart_pipeline__loads",
+]
+REPORT_MARTS_AFTER_ANALYTICS = ["mart_customer_clv"]
 
 
 @dg.asset(
     key=dg.AssetKey(["reports", "quarterly_reports"]),
     group_name="publish",
-    kinds={"html"},
-    deps=[get_asset_key_for_model([dbt_models], name) for name in REPORT_MARTS],
-    description="Static quarterly reports (HTML with inline SVG, fi + en) in $CX_REPORTS_DIR, "
-    "rendered from the marts only and published atomically.",
+    kinds={"html", "pdf"},
+    partitions_def=quarterly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=[get_asset_key_for_model([dbt_models], name) for name in REPORT_MARTS]
+    + [get_asset_key_for_model([dbt_after_analytics], n) for n in REPORT_MARTS_AFTER_ANALYTICS],
+    description="Quarterly leadership report per quarter (fi + en, HTML with inline SVG and a "
+    "PDF) in $CX_REPORTS_DIR/<lang>/<quarter>/, rendered from the marts only and published "
+    "atomically.",
 )
 def quarterly_reports(
     context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse
 ) -> dg.MaterializeResult:
     settings = get_settings()
     warehouse_path = Path(warehouse.path) if warehouse.path else settings.warehouse
-    files = render_reports(warehouse_path, settings.reports_dir, min_n=settings.min_reportable_n)
-    quarters = sorted({p.parent.name for p in files if p.parent != settings.reports_dir})
-    context.log.info(f"rendered {len(files)} files into {settings.reports_dir}")
+    quarters = quarters_of_window(context.partition_time_window)
+    result = render_reports(
+        warehouse_path,
+        settings.reports_dir,
+        min_n=settings.min_reportable_n,
+        quarters=quarters,
+        pdf=settings.reports_pdf,
+    )
+    if result.skipped:
+        context.log.info(f"no survey data, not published: {', '.join(result.skipped)}")
     return dg.MaterializeResult(
         metadata={
             "reports_dir": dg.MetadataValue.path(str(settings.reports_dir)),
-            "files": dg.MetadataValue.int(len(files)),
-            "quarters": dg.MetadataValue.int(len(quarters)),
-            "latest_quarter": dg.MetadataValue.text(quarters[-1] if quarters else "none"),
+            "files": dg.MetadataValue.int(len(result.files)),
+            "quarters_rendered": dg.MetadataValue.text(", ".join(result.rendered) or "none"),
+            "quarters_without_data": dg.MetadataValue.text(", ".join(result.skipped) or "none"),
+            "pdf": dg.MetadataValue.bool(settings.reports_pdf),
         }
+    )
+
+
+@dg.schedule(
+    # Same months as the partitions (QUARTER_STARTS), four days later.
+    cron_schedule="0 7 5 1,4,7,10 *",
+    execution_timezone=TIMEZONE,
+    job=build_all,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="On the 5th day after a quarter closes (07:00 Helsinki): load what has arrived, "
+    "rebuild the marts and publish the quarter that just closed.",
+)
+def publish_closed_quarter(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    # The partition that ended last before the tick: the quarter that has just closed.
+    key = quarterly_partitions.get_last_partition_key(current_time=context.scheduled_execution_time)
+    return dg.RunRequest(
+        run_key=f"publish-{key}", partition_key=key, tags={"kokemus/quarter": quarter_label(key)}
     )

@@ -1,0 +1,64 @@
+"""Calendar quarters in Europe/Helsinki as Dagster partitions, and their "2025-Q2" labels.
+
+A partition key is the quarter's first day ("2025-04-01"), Dagster's native time-window key;
+`quarter_label` turns it into the label the marts and the reports use. The first quarter is
+a setting (CX_REPORTS_FIRST_QUARTER); the last partition is the last *closed* quarter, so a
+quarter still running is never published.
+"""
+
+import json
+import re
+from datetime import date, datetime
+
+import dagster as dg
+
+from orchestration.settings import get_settings
+
+TIMEZONE = "Europe/Helsinki"
+QUARTER_STARTS = "0 0 1 1,4,7,10 *"
+_LABEL = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def quarter_start(label: str) -> date:
+    """'2025-Q2' → date(2025, 4, 1); anything else is refused with the expected form."""
+    match = _LABEL.match(label)
+    if not match:
+        raise ValueError(f"quarter {label!r} is not of the form YYYY-Qn (e.g. 2025-Q2)")
+    return date(int(match[1]), 3 * int(match[2]) - 2, 1)
+
+
+def quarter_label(moment: date | datetime | str) -> str:
+    """A partition key ('2025-04-01') or any date inside the quarter → '2025-Q2'."""
+    day = date.fromisoformat(moment[:10]) if isinstance(moment, str) else moment
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def partition_key(label: str) -> str:
+    """'2025-Q2' → the partition key '2025-04-01'."""
+    return quarter_start(label).isoformat()
+
+
+quarterly_partitions = dg.TimeWindowPartitionsDefinition(
+    cron_schedule=QUARTER_STARTS,
+    start=partition_key(get_settings().reports_first_quarter),
+    timezone=TIMEZONE,
+    fmt="%Y-%m-%d",
+)
+
+
+def quarters_of_window(window: dg.TimeWindow) -> list[str]:
+    """The quarter labels inside a partition time window (one quarter or a backfill range)."""
+    keys = quarterly_partitions.get_partition_keys_in_time_window(window)
+    return [quarter_label(k) for k in keys]
+
+
+def all_closed_quarters_tags() -> dict[str, str]:
+    """Run tags that select every closed quarter: one run renders the whole history."""
+    return {
+        "dagster/asset_partition_range_start": quarterly_partitions.get_first_partition_key(),
+        "dagster/asset_partition_range_end": quarterly_partitions.get_last_partition_key(),
+    }
+
+
+if __name__ == "__main__":  # `make run` passes these tags to `dagster job execute`
+    print(json.dumps(all_closed_quarters_tags()))  # noqa: T201
