@@ -1,0 +1,279 @@
+"""Key-drivers asset: relative weights of the driver ratings on the NPS score, per quarter and cell.
+
+Reads the answers of marts.fct_survey_responses that have an NPS score and their driver_<name>
+ratings from staging.stg_survey__driver_scores, keeps complete cases, and fits Johnson's relative
+weights (relative_weights.py) per quarter for the headline (segment and touchpoint 'all'), each
+segment and each touchpoint. Replaces analytics.driver_weights, which
+source('analytics', 'driver_weights') and the mart mart_key_drivers__quarter read
+(METRICS.md "Key drivers").
+"""
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import dagster as dg
+import duckdb
+import polars as pl
+from dagster_dbt import get_asset_key_for_model
+
+from orchestration.defs.analytics.relative_weights import RelativeWeightsError, relative_weights
+from orchestration.defs.transform.dbt import dbt_models
+from orchestration.resources import DuckDBWarehouse
+from orchestration.settings import get_settings
+
+RESPONSES_MODEL = "fct_survey_responses"
+DRIVER_SCORES_MODEL = "stg_survey__driver_scores"
+WEIGHTS_SCHEMA = "analytics"
+WEIGHTS_TABLE = "driver_weights"
+DRIVER_WEIGHTS_ASSET_KEY = dg.AssetKey([WEIGHTS_SCHEMA, WEIGHTS_TABLE])
+
+ALL = "all"
+FITTED = "fitted"
+TOO_FEW_ANSWERS = "too_few_answers"
+# A cell needs this many complete answers per driver on top of the reporting minimum: with
+# fewer, the weights of correlated drivers swing from quarter to quarter on noise alone.
+ANSWERS_PER_DRIVER = 10
+# The cells of a quarter: the headline, each segment, each touchpoint ('all' for the other).
+# Segment × touchpoint cells are left out: most would be too small to fit.
+CELL_DIMENSIONS: tuple[str | None, ...] = (None, "segment", "touchpoint")
+
+RESPONSES_SQL = f"""
+select response_id, quarter, segment, touchpoint, nps_score
+from marts.{RESPONSES_MODEL}
+where nps_score is not null
+order by quarter, response_id
+"""  # ordered: each fit sums in a fixed order, so a rerun writes identical numbers
+
+DRIVER_SCORES_SQL = f"""
+select driver_scores.response_id, driver_scores.driver, driver_scores.score
+from staging.{DRIVER_SCORES_MODEL} as driver_scores
+inner join marts.{RESPONSES_MODEL} as responses
+    on driver_scores.response_id = responses.response_id
+where responses.nps_score is not null and driver_scores.score is not null
+order by driver_scores.response_id, driver_scores.driver
+"""
+
+WEIGHTS_SCHEMA_POLARS: dict[str, pl.DataType] = {
+    "quarter": pl.String(),
+    "segment": pl.String(),
+    "touchpoint": pl.String(),
+    "driver": pl.String(),
+    "n": pl.Int64(),
+    "r_squared": pl.Float64(),
+    "raw_weight": pl.Float64(),
+    "rescaled_weight_pct": pl.Float64(),
+    "weight_rank": pl.Int32(),
+    "driver_mean": pl.Float64(),
+    "fit_status": pl.String(),
+}
+ORDER_BY = ["quarter", "segment", "touchpoint", "driver"]
+_ANSWER_COLUMNS = ("response_id", "quarter", "segment", "touchpoint", "nps_score")
+
+
+@dataclass(frozen=True)
+class DriverAnswers:
+    """One row per answer with an NPS score and one column per driver (1–5, null = skipped).
+
+    `frame` holds response_id, quarter, segment, touchpoint, nps_score and the `drivers`
+    columns; keeping the driver names apart means a driver can never be mistaken for one of
+    the other columns.
+    """
+
+    frame: pl.DataFrame
+    drivers: list[str]
+
+
+def min_answers(n_drivers: int, min_reportable_n: int) -> int:
+    """Complete answers a cell needs before it is fitted: max(reporting minimum, 10 per driver)."""
+    return max(min_reportable_n, ANSWERS_PER_DRIVER * n_drivers)
+
+
+def read_answers(con: duckdb.DuckDBPyConnection) -> DriverAnswers:
+    """The answers with an NPS score, the long staging driver table pivoted to one column each.
+
+    The set of drivers is whatever driver_<name> columns the exports carried, not a fixed list.
+    """
+    responses = con.sql(RESPONSES_SQL).pl()
+    scores = con.sql(DRIVER_SCORES_SQL).pl()
+    drivers = sorted(scores["driver"].unique().to_list())
+    clashes = set(drivers) & set(_ANSWER_COLUMNS)
+    if clashes:
+        raise dg.Failure(
+            description=f"driver names clash with answer columns: {sorted(clashes)}; "
+            "rename the driver_<name> columns in the export"
+        )
+    if not drivers:
+        return DriverAnswers(responses, [])
+    wide = scores.pivot(on="driver", index="response_id", values="score", sort_columns=True)
+    frame = responses.join(wide, on="response_id", how="left", maintain_order="left")
+    return DriverAnswers(frame, drivers)
+
+
+def _cells(quarter: pl.DataFrame) -> Iterator[tuple[str, str, pl.DataFrame]]:
+    """(segment, touchpoint, answers) for every cell of one quarter, rollups as 'all'."""
+    for dimension in CELL_DIMENSIONS:
+        if dimension is None:
+            yield ALL, ALL, quarter
+            continue
+        for (value,), cell in quarter.partition_by(dimension, as_dict=True).items():
+            yield (value, ALL, cell) if dimension == "segment" else (ALL, value, cell)
+
+
+def fit_cell(cell: pl.DataFrame, drivers: list[str], min_n: int) -> list[dict[str, object]]:
+    """One row per driver for one cell: weights when it can be fitted, else its fit_status.
+
+    Complete cases only: an answer missing any of the quarter's drivers is left out of the
+    fit and of the driver means, so importance and performance describe the same answers.
+    A data problem in a cell (say, everyone rated price 5) becomes that cell's fit_status.
+    """
+    complete = cell.drop_nulls(drivers).sort("response_id")
+    n = complete.height
+    means = [complete[d].cast(pl.Float64).mean() if n else None for d in drivers]
+    rows: list[dict[str, object]] = [
+        {"driver": d, "n": n, "driver_mean": m, "fit_status": TOO_FEW_ANSWERS}
+        for d, m in zip(drivers, means, strict=True)
+    ]
+    if n < min_n:
+        return rows
+    try:
+        fit = relative_weights(
+            complete.select(drivers).to_numpy().astype(float),
+            complete["nps_score"].to_numpy().astype(float),
+            drivers,
+        )
+    except RelativeWeightsError as exc:
+        for row in rows:
+            row["fit_status"] = exc.reason
+        return rows
+    rescaled = fit.rescaled_pct
+    by_weight = sorted(range(len(drivers)), key=lambda j: (-fit.raw_weights[j], drivers[j]))
+    for rank, j in enumerate(by_weight, start=1):
+        rows[j].update(
+            r_squared=fit.r_squared,
+            raw_weight=float(fit.raw_weights[j]),
+            rescaled_weight_pct=float(rescaled[j]),
+            weight_rank=rank,
+            fit_status=FITTED,
+        )
+    return rows
+
+
+def driver_weights(answers: DriverAnswers, min_reportable_n: int) -> pl.DataFrame:
+    """Every cell of every quarter, one row per driver, in ORDER_BY order.
+
+    The drivers of a quarter are those rated at least once in it, so a driver added to the
+    survey later does not empty the complete cases of the quarters before it.
+    """
+    rows: list[dict[str, object]] = []
+    frame = answers.frame
+    if frame.is_empty() or not answers.drivers:
+        return pl.DataFrame(schema=WEIGHTS_SCHEMA_POLARS)
+    for quarter in frame.partition_by("quarter", maintain_order=True):
+        drivers = [d for d in answers.drivers if quarter[d].null_count() < quarter.height]
+        if not drivers:
+            continue
+        min_n = min_answers(len(drivers), min_reportable_n)
+        for segment, touchpoint, cell in _cells(quarter):
+            for row in fit_cell(cell, drivers, min_n):
+                row.update(quarter=quarter["quarter"][0], segment=segment, touchpoint=touchpoint)
+                rows.append(row)
+    return pl.DataFrame(rows, schema=WEIGHTS_SCHEMA_POLARS).sort(ORDER_BY)
+
+
+def write_weights(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
+    """Replace the weights table in one transaction: readers see the old or the new rows."""
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create schema if not exists {WEIGHTS_SCHEMA}")
+        con.register("driver_weights_frame", frame.to_arrow())
+        con.execute(
+            f"create or replace table {WEIGHTS_SCHEMA}.{WEIGHTS_TABLE} as "
+            f"select * from driver_weights_frame order by {', '.join(ORDER_BY)}"
+        )
+        con.unregister("driver_weights_frame")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def count_not_finite(frame: pl.DataFrame) -> int:
+    """NaN or infinite values in the float columns (nulls are fine: they mean 'not fitted')."""
+    floats = [c for c, t in WEIGHTS_SCHEMA_POLARS.items() if t == pl.Float64()]
+    if frame.is_empty():
+        return 0
+    return int(
+        frame.select(pl.sum_horizontal((~pl.col(floats).is_finite()).fill_null(False)).sum())
+        .to_series()
+        .item()
+    )
+
+
+def summary_metadata(frame: pl.DataFrame) -> dict[str, object]:
+    """Cells fitted and skipped (by reason) and the latest fitted quarter's top driver."""
+    cells = frame.unique(["quarter", "segment", "touchpoint"], keep="first")
+    by_status = dict(cells.group_by("fit_status").len().sort("fit_status").iter_rows())
+    metadata: dict[str, object] = {
+        "rows": frame.height,
+        "quarters": frame["quarter"].n_unique(),
+        "drivers": ", ".join(sorted(frame["driver"].unique().to_list())),
+        "cells_fitted": int(by_status.get(FITTED, 0)),
+        "cells_skipped": int(sum(v for k, v in by_status.items() if k != FITTED)),
+        "cells_by_status": ", ".join(f"{k}: {v}" for k, v in by_status.items()),
+    }
+    top = frame.filter(
+        (pl.col("segment") == ALL) & (pl.col("touchpoint") == ALL) & (pl.col("weight_rank") == 1)
+    ).sort("quarter")
+    if not top.is_empty():
+        row = top.row(-1, named=True)
+        metadata.update(
+            {
+                "latest_quarter": row["quarter"],
+                "top_driver": row["driver"],
+                "top_driver_share_pct": round(row["rescaled_weight_pct"], 2),
+                "top_driver_r_squared": round(row["r_squared"], 4),
+                "top_driver_n": row["n"],
+            }
+        )
+    return metadata
+
+
+@dg.asset(
+    key=DRIVER_WEIGHTS_ASSET_KEY,
+    group_name="analytics",
+    kinds={"python", "duckdb"},
+    deps=[
+        get_asset_key_for_model([dbt_models], RESPONSES_MODEL),
+        get_asset_key_for_model([dbt_models], DRIVER_SCORES_MODEL),
+    ],
+    description=(
+        "Key drivers: Johnson (2000) relative weights of the driver_<name> ratings (1–5) on the "
+        "NPS score, complete answers only, per quarter for the headline, each segment and each "
+        f"touchpoint; one row per cell × driver in {WEIGHTS_SCHEMA}.{WEIGHTS_TABLE}: n, R², raw "
+        "weight (they sum to R²), share of R² in %, rank and the driver's mean. A cell with "
+        "fewer than max(min_reportable_n, 10 × drivers) complete answers keeps its rows with "
+        "fit_status 'too_few_answers' and null weights."
+    ),
+)
+def driver_weights_asset(
+    context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse
+) -> dg.MaterializeResult:
+    settings = get_settings()
+    with warehouse.connect() as con:
+        answers = read_answers(con)
+        started = time.perf_counter()
+        frame = driver_weights(answers, settings.min_reportable_n)
+        fit_seconds = time.perf_counter() - started
+        bad = count_not_finite(frame)
+        if bad:
+            raise dg.Failure(description=f"{bad} NaN or infinite weights or means; nothing written")
+        write_weights(con, frame)
+    metadata = summary_metadata(frame)
+    metadata["answers_with_nps"] = answers.frame.height
+    metadata["fit_seconds"] = round(fit_seconds, 3)
+    context.log.info(
+        f"Driver weights: {metadata['cells_fitted']} cells fitted, "
+        f"{metadata['cells_skipped']} skipped, in {fit_seconds:.2f} s"
+    )
+    return dg.MaterializeResult(metadata=metadata)

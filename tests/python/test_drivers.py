@@ -1,0 +1,421 @@
+"""Key drivers: Johnson relative weights against R's rwa on diamonds, and the driver marts."""
+
+import math
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+import pytest
+
+from orchestration.defs.analytics import drivers as dr
+from orchestration.defs.analytics.relative_weights import RelativeWeightsError, relative_weights
+
+DIAMONDS = Path(__file__).parent.parent / "data" / "diamonds" / "diamonds_carat_depth_price.csv.gz"
+# METRICS.md "Key drivers": R rwa(diamonds, "price", c("depth", "carat")), as printed.
+RWA_RAW_WEIGHTS = {"depth": 0.000729149, "carat": 0.849946308}
+RWA_R_SQUARED = 0.8506755
+
+HEADLINE = (pl.col("segment") == "all") & (pl.col("touchpoint") == "all")
+
+
+@pytest.fixture(scope="module")
+def diamonds() -> pl.DataFrame:
+    return pl.read_csv(DIAMONDS)
+
+
+def ols_r_squared(x: np.ndarray, y: np.ndarray) -> float:
+    """R² of an ordinary least-squares fit with intercept (independent of the weights code)."""
+    design = np.column_stack([np.ones(len(y)), x])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    residuals = y - design @ coef
+    return 1.0 - float(residuals @ residuals) / float(((y - y.mean()) ** 2).sum())
+
+
+def correlated(n: int, p: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Correlated predictors (a shared factor) and an outcome leaning on them unequally."""
+    rng = np.random.default_rng(seed)
+    common = rng.normal(size=(n, 1))
+    x = 0.6 * common + rng.normal(size=(n, p))
+    y = x @ np.linspace(1.0, 0.1, p) + rng.normal(scale=1.5, size=n)
+    return x, y
+
+
+# ---------------------------------------------------------------- relative weights (numpy) ---
+
+
+def test_diamonds_sample_is_ggplot2s(diamonds: pl.DataFrame) -> None:
+    assert diamonds.shape == (53940, 3)
+    assert diamonds["price"].sum() == 212_135_217  # mean 3932.80, as ggplot2 documents
+
+
+def test_diamonds_reproduce_rwa_to_the_printed_digits(diamonds: pl.DataFrame) -> None:
+    names = list(RWA_RAW_WEIGHTS)
+    fit = relative_weights(
+        diamonds.select(names).to_numpy(), diamonds["price"].to_numpy(), names=names
+    )
+    for name, weight in zip(names, fit.raw_weights, strict=True):
+        assert round(float(weight), 9) == RWA_RAW_WEIGHTS[name], name
+    assert round(fit.r_squared, 7) == RWA_R_SQUARED
+    assert fit.n == 53940
+    assert fit.rescaled_pct.sum() == pytest.approx(100.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(("n", "p", "seed"), [(53940, 2, 0), (400, 5, 1), (60, 8, 2)])
+def test_weights_sum_to_the_least_squares_r_squared(n: int, p: int, seed: int) -> None:
+    x, y = correlated(n, p, seed)
+    fit = relative_weights(x, y)
+    assert fit.raw_weights.sum() == pytest.approx(fit.r_squared, abs=1e-12)
+    assert fit.r_squared == pytest.approx(ols_r_squared(x, y), abs=1e-10)
+    assert (fit.raw_weights > 0).all()
+    # The outcome leans most on the first predictor, least on the last.
+    assert int(np.argmax(fit.raw_weights)) == 0
+
+
+def test_diamonds_r_squared_equals_least_squares(diamonds: pl.DataFrame) -> None:
+    x = diamonds.select("depth", "carat").to_numpy().astype(float)
+    y = diamonds["price"].to_numpy().astype(float)
+    assert relative_weights(x, y).r_squared == pytest.approx(ols_r_squared(x, y), abs=1e-10)
+
+
+def test_weights_do_not_depend_on_the_predictor_order() -> None:
+    x, y = correlated(300, 5, 3)
+    fit = relative_weights(x, y)
+    for order in ([4, 3, 2, 1, 0], [2, 0, 4, 1, 3]):
+        permuted = relative_weights(x[:, order], y)
+        np.testing.assert_allclose(permuted.raw_weights, fit.raw_weights[order], atol=1e-12)
+        assert permuted.r_squared == pytest.approx(fit.r_squared, abs=1e-12)
+
+
+def test_weights_do_not_depend_on_the_predictor_scale() -> None:
+    x, y = correlated(300, 3, 4)
+    scaled = x * np.array([1000.0, 0.001, -5.0]) + 17.0
+    np.testing.assert_allclose(
+        relative_weights(scaled, y).raw_weights, relative_weights(x, y).raw_weights, atol=1e-12
+    )
+
+
+def _error(x: np.ndarray, y: np.ndarray, names: list[str]) -> RelativeWeightsError:
+    with pytest.raises(RelativeWeightsError) as caught:
+        relative_weights(x, y, names)
+    return caught.value
+
+
+def test_too_few_rows_is_named() -> None:
+    x, y = correlated(4, 3, 5)
+    error = _error(x, y, ["service", "price", "ease"])
+    assert error.reason == "too_few_rows"
+    assert str(error) == "too few rows: 4 rows for 3 predictors; at least 5 are needed"
+    # Exactly p + 2 rows is enough.
+    x, y = correlated(5, 3, 5)
+    assert relative_weights(x, y).n == 5
+
+
+def test_constant_predictor_is_named() -> None:
+    x, y = correlated(50, 3, 6)
+    x[:, 1] = 4.0
+    error = _error(x, y, ["service", "price", "ease"])
+    assert error.reason == "constant_predictor"
+    assert str(error) == "predictor 'price' is constant (4): it has no variance to weigh"
+
+
+def test_constant_outcome_is_named() -> None:
+    x, _ = correlated(50, 3, 7)
+    error = _error(x, np.full(50, 10.0), ["service", "price", "ease"])
+    assert error.reason == "constant_outcome"
+    assert str(error) == "outcome is constant (10): nothing to explain"
+
+
+def test_nan_in_a_predictor_is_named() -> None:
+    x, y = correlated(50, 3, 8)
+    x[[3, 9], 2] = np.nan
+    error = _error(x, y, ["service", "price", "ease"])
+    assert error.reason == "nan_input"
+    assert str(error) == "predictor 'ease' has 2 NaN values"
+
+
+def test_nan_in_the_outcome_is_named() -> None:
+    x, y = correlated(50, 3, 9)
+    y[0] = np.nan
+    error = _error(x, y, ["service", "price", "ease"])
+    assert error.reason == "nan_input"
+    assert str(error) == "outcome has 1 NaN values"
+
+
+def test_collinear_predictors_are_named() -> None:
+    x, y = correlated(50, 2, 10)
+    x = np.column_stack([x, x[:, 0] * 2.0 + 1.0])
+    error = _error(x, y, ["service", "price", "service_again"])
+    assert error.reason == "collinear_predictors"
+    assert "perfectly collinear" in str(error)
+
+
+# ------------------------------------------------------------- cells (no warehouse needed) ---
+
+
+# The table's columns the report reads (the table may carry more, e.g. quarter_start).
+COLUMNS = [
+    "quarter",
+    "segment",
+    "touchpoint",
+    "driver",
+    "n",
+    "r_squared",
+    "raw_weight",
+    "rescaled_weight_pct",
+    "weight_rank",
+    "driver_mean",
+    "fit_status",
+]
+KEY = ["quarter", "segment", "touchpoint", "driver"]
+
+
+def small_warehouse() -> duckdb.DuckDBPyConnection:
+    """fct_survey_responses + stg_survey__driver_scores for two quarters, in memory.
+
+    Segment B has 20 answers a quarter (below max(30, 10 × 2)); web has one answer without a
+    price rating each quarter, so its complete answers are one fewer than its answers.
+    """
+    x, y = correlated(120, 2, 11)
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute("create schema staging")
+    responses = pl.DataFrame(
+        {
+            "response_id": [f"R{i:03d}" for i in range(120)],
+            "quarter": ["2025-Q1"] * 60 + ["2025-Q2"] * 60,
+            "quarter_start": [date(2025, 1, 1)] * 60 + [date(2025, 4, 1)] * 60,
+            "segment": (["A"] * 40 + ["B"] * 20) * 2,
+            "touchpoint": (["web", "store"] * 30) * 2,
+            "nps_score": np.clip(np.round(y + 6), 0, 10).astype(int).tolist(),
+        }
+    )
+    scores = pl.concat(
+        [
+            pl.DataFrame(
+                {
+                    "response_id": responses["response_id"],
+                    "driver": [name] * 120,
+                    "score": np.clip(np.round(x[:, j] + 3), 1, 5).astype(int).tolist(),
+                }
+            )
+            for j, name in enumerate(["service", "price"])
+        ]
+    ).filter(~((pl.col("driver") == "price") & pl.col("response_id").is_in(["R000", "R060"])))
+    con.register("responses_frame", responses.to_arrow())
+    con.register("scores_frame", scores.to_arrow())
+    con.execute("create table marts.fct_survey_responses as select * from responses_frame")
+    con.execute("create table staging.stg_survey__driver_scores as select * from scores_frame")
+    return con
+
+
+def test_cells_thresholds_and_unfitted_rows_hold_nulls_not_nans() -> None:
+    assert dr.min_answers(4, 30) == 40
+    assert dr.min_answers(2, 30) == 30
+    assert dr.min_answers(4, 50) == 50
+    con = small_warehouse()
+    try:
+        out = dr.driver_weights(dr.read_answers(con), 30)
+    finally:
+        con.close()
+    assert set(COLUMNS) <= set(out.columns)
+    # Per quarter: the headline, 2 segments and 2 touchpoints; 2 drivers each.
+    cells = out.select("quarter", "segment", "touchpoint").unique()
+    assert cells.height == 2 * (1 + 2 + 2)
+    assert out.height == 2 * cells.height
+    assert set(out["driver"]) == {"price", "service"}
+    too_few = out.filter(pl.col("segment") == "B")
+    assert set(too_few["fit_status"]) == {"too_few_answers"}
+    assert too_few["n"].to_list() == [20] * 4
+    for column in ["r_squared", "raw_weight", "rescaled_weight_pct", "weight_rank"]:
+        assert too_few[column].null_count() == 4, column
+    web = out.filter((pl.col("touchpoint") == "web") & (pl.col("driver") == "price"))
+    assert web["n"].to_list() == [29, 29]  # 30 answers, one without a price rating
+    assert set(web["fit_status"]) == {"too_few_answers"}
+    headline = out.filter(HEADLINE)
+    assert set(headline["fit_status"]) == {"fitted"}
+    assert headline["n"].to_list() == [59] * 4
+    for _, part in headline.group_by("quarter"):
+        assert part["raw_weight"].sum() == pytest.approx(part["r_squared"][0], abs=1e-12)
+        assert sorted(part["weight_rank"].to_list()) == [1, 2]
+    nans = out.select(pl.col(pl.Float64).is_nan().sum()).row(0)
+    assert sum(nans) == 0
+    assert out.select(KEY).equals(out.select(KEY).sort(["quarter", "segment", "touchpoint"]))
+
+
+# ------------------------------------------------------------------ the sample warehouse ---
+
+
+@pytest.fixture(scope="module")
+def weights(pipeline, warehouse_connection) -> pl.DataFrame:
+    cursor = warehouse_connection.cursor()
+    try:
+        return cursor.sql("select * from analytics.driver_weights").pl()
+    finally:
+        cursor.close()
+
+
+@pytest.fixture(scope="module")
+def key_drivers(pipeline, warehouse_connection) -> pl.DataFrame:
+    cursor = warehouse_connection.cursor()
+    try:
+        return cursor.sql("select * from marts.mart_key_drivers__quarter").pl()
+    finally:
+        cursor.close()
+
+
+def test_service_is_the_top_driver_in_every_fitted_headline_quarter(weights) -> None:
+    headline = weights.filter(HEADLINE & (pl.col("fit_status") == "fitted"))
+    quarters = sorted(set(headline["quarter"]))
+    assert len(quarters) >= 8
+    top = headline.filter(pl.col("weight_rank") == 1).sort("quarter")
+    assert top["quarter"].to_list() == quarters
+    assert set(top["driver"]) == {"service"}
+    assert set(weights["driver"]) == {"service", "price", "quality", "ease"}
+    assert top["rescaled_weight_pct"].min() > 50
+
+
+def test_every_cell_meets_the_answer_threshold_or_says_why(weights) -> None:
+    threshold = dr.min_answers(4, 30)
+    fitted = weights.filter(pl.col("fit_status") == "fitted")
+    skipped = weights.filter(pl.col("fit_status") != "fitted")
+    assert fitted["n"].min() >= threshold
+    assert set(skipped["fit_status"]) <= {"too_few_answers"}
+    assert skipped.filter(pl.col("n") >= threshold).height == 0
+    assert skipped["raw_weight"].null_count() == skipped.height
+    cells = weights.group_by("quarter", "segment", "touchpoint").agg(
+        pl.len().alias("drivers"),
+        pl.col("raw_weight").sum().alias("weight_sum"),
+        pl.col("r_squared").first(),
+        pl.col("rescaled_weight_pct").sum().alias("pct_sum"),
+        pl.col("fit_status").first(),
+    )
+    assert set(cells["drivers"]) == {4}
+    fitted_cells = cells.filter(pl.col("fit_status") == "fitted")
+    np.testing.assert_allclose(fitted_cells["weight_sum"], fitted_cells["r_squared"], atol=1e-12)
+    np.testing.assert_allclose(fitted_cells["pct_sum"], 100.0, atol=1e-9)
+
+
+def test_headline_r_squared_equals_least_squares_on_the_warehouse(weights, mart) -> None:
+    """The pivot and complete-case filter, redone in SQL, give the same n and R²."""
+    latest = weights.filter(HEADLINE & (pl.col("fit_status") == "fitted"))["quarter"].max()
+    answers = mart.sql(
+        """
+        pivot (
+            select r.response_id, r.nps_score, d.driver, d.score
+            from marts.fct_survey_responses as r
+            inner join staging.stg_survey__driver_scores as d using (response_id)
+            where r.quarter = $quarter and r.nps_score is not null
+        ) on driver in ('ease', 'price', 'quality', 'service') using first(score)
+        """,
+        params={"quarter": latest},
+    ).pl()
+    complete = answers.drop_nulls()
+    row = weights.filter(HEADLINE & (pl.col("quarter") == latest)).row(0, named=True)
+    assert row["n"] == complete.height
+    x = complete.select("ease", "price", "quality", "service").to_numpy().astype(float)
+    y = complete["nps_score"].to_numpy().astype(float)
+    assert row["r_squared"] == pytest.approx(ols_r_squared(x, y), abs=1e-10)
+
+
+def test_mart_keeps_every_analytics_row_and_no_nan(weights, key_drivers) -> None:
+    assert key_drivers.height == weights.height
+    assert key_drivers.select(COLUMNS).sort(KEY).equals(weights.select(COLUMNS).sort(KEY))
+    for frame in (weights, key_drivers):
+        nans = frame.select(pl.col(pl.Float64).is_nan().sum()).row(0)
+        assert sum(nans) == 0
+    # Unfitted rows: null weights, quadrant and improvement potential.
+    unfitted = key_drivers.filter(pl.col("fit_status") != "fitted")
+    assert unfitted["quadrant"].null_count() == unfitted.height
+    assert unfitted["improvement_potential"].null_count() == unfitted.height
+
+
+def test_quadrant_and_derived_columns_recomputed(key_drivers) -> None:
+    cell = ["quarter", "segment", "touchpoint"]
+    expected = key_drivers.with_columns(
+        share=100.0 / pl.len().over(cell), bar=pl.col("driver_mean").mean().over(cell)
+    )
+    rows = 0
+    for row in expected.iter_rows(named=True):
+        if row["fit_status"] != "fitted":
+            assert row["quadrant"] is None
+            continue
+        # Ties (a mean equal to the cell's mean) count as high, within float noise.
+        important = row["rescaled_weight_pct"] >= row["share"] - 1e-9
+        performing = row["driver_mean"] >= row["bar"] - 1e-9
+        quadrant = {
+            (True, False): "fix_first",
+            (True, True): "keep_up",
+            (False, False): "low_priority",
+            (False, True): "possible_overkill",
+        }[(important, performing)]
+        assert row["quadrant"] == quadrant, row
+        gap = (5 - row["driver_mean"]) / 4
+        assert row["performance_gap"] == pytest.approx(gap, abs=1e-12)
+        assert row["improvement_potential"] == pytest.approx(
+            row["rescaled_weight_pct"] / 100 * gap, abs=1e-12
+        )
+        assert row["is_reportable"] == (row["n"] >= 30)
+        rows += 1
+    assert rows > 0
+    # The planted dominant driver is important everywhere on the headline.
+    assert set(
+        key_drivers.filter(HEADLINE & (pl.col("driver") == "service")).drop_nulls("quadrant")[
+            "quadrant"
+        ]
+    ) <= {"fix_first", "keep_up"}
+
+
+def test_previous_quarter_changes(key_drivers) -> None:
+    with_prev = key_drivers.filter(pl.col("previous_quarter").is_not_null())
+    assert with_prev.height > 0
+    prev = key_drivers.select(
+        pl.col("quarter").alias("previous_quarter"),
+        "segment",
+        "touchpoint",
+        "driver",
+        pl.col("quarter_start").alias("prev_start"),
+        pl.col("rescaled_weight_pct").alias("p_pct"),
+        pl.col("driver_mean").alias("p_mean"),
+    )
+    joined = with_prev.join(
+        prev, on=["previous_quarter", "segment", "touchpoint", "driver"], how="left"
+    )
+    assert joined["prev_start"].null_count() == 0
+    for row in joined.iter_rows(named=True):
+        months = (row["quarter_start"].year - row["prev_start"].year) * 12 + (
+            row["quarter_start"].month - row["prev_start"].month
+        )
+        assert months == 3
+        if row["p_pct"] is not None and row["rescaled_weight_pct"] is not None:
+            assert row["rescaled_weight_change"] == pytest.approx(
+                row["rescaled_weight_pct"] - row["p_pct"], abs=1e-12
+            )
+        if row["p_mean"] is not None and row["driver_mean"] is not None:
+            assert row["driver_mean_change"] == pytest.approx(
+                row["driver_mean"] - row["p_mean"], abs=1e-12
+            )
+    first = key_drivers["quarter_start"].min()
+    assert key_drivers.filter(pl.col("quarter_start") == first)[
+        "previous_quarter"
+    ].null_count() == (key_drivers.filter(pl.col("quarter_start") == first).height)
+    assert key_drivers["quarter_start"].dt.day().unique().to_list() == [1]
+    assert set(key_drivers["quarter_start"].dt.month().unique()) <= {1, 4, 7, 10}
+    assert not any(math.isnan(v) for v in key_drivers["driver_mean"].drop_nulls())
+
+
+def test_materialization_metadata_names_the_top_driver(pipeline, weights) -> None:
+    events = [
+        e
+        for e in pipeline.last.get_asset_materialization_events()
+        if e.asset_key is not None and e.asset_key.path == ["analytics", "driver_weights"]
+    ]
+    assert len(events) == 1
+    metadata = {k: v.value for k, v in events[0].materialization.metadata.items()}
+    cells = weights.unique(["quarter", "segment", "touchpoint"])
+    assert metadata["cells_fitted"] == cells.filter(pl.col("fit_status") == "fitted").height
+    assert metadata["cells_skipped"] == cells.filter(pl.col("fit_status") != "fitted").height
+    assert metadata["top_driver"] == "service"
+    latest = weights.filter(HEADLINE & (pl.col("fit_status") == "fitted"))["quarter"].max()
+    assert metadata["latest_quarter"] == latest
