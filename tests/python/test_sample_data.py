@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from orchestration.sample_data import generate, research
+from orchestration.sample_data import actions, generate, research
 
 REPO = Path(__file__).resolve().parents[2]
 HEL = "Europe/Helsinki"
@@ -35,6 +35,10 @@ MYSTERY_HEADER = [
 ]  # fmt: skip
 LOST_DEAL_HEADER = [
     "deal_id", "customer_id", "lost_at", "amount", "stated_reason", "real_reason", "competitor",
+]  # fmt: skip
+ACTION_HEADER = [
+    "toimenpide_id", "ehdotus_id", "kohteen_tyyppi", "kohde", "toimenpide", "vastuuhenkilö",
+    "päätetty", "valmis", "tila",
 ]  # fmt: skip
 YEARS = [2023, 2024, 2025]
 QUARTERS = [f"{y}-Q{q}" for y in YEARS for q in range(1, 5)]
@@ -141,6 +145,7 @@ def test_file_set_and_headers(default_run: tuple[Path, dict[str, int]]) -> None:
         **{f"churn_events/churn_{y}.csv": CHURN_HEADER for y in YEARS},
         **{f"mystery_shopping/visits_{y}.csv": MYSTERY_HEADER for y in YEARS},
         **{f"lost_deals/lost_deals_{y}.csv": LOST_DEAL_HEADER for y in YEARS},
+        "improvement_actions/actions_2025.csv": ACTION_HEADER,
     }
     found = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert sorted(found) == sorted(expected)
@@ -153,7 +158,7 @@ def test_file_set_and_headers(default_run: tuple[Path, dict[str, int]]) -> None:
 def test_row_counts_at_default_size(default_run: tuple[Path, dict[str, int]]) -> None:
     out, written = default_run
     for source in ["survey_responses", "crm_customers", "crm_orders", "churn_events",
-                   "mystery_shopping", "lost_deals"]:  # fmt: skip
+                   "mystery_shopping", "lost_deals", "improvement_actions"]:  # fmt: skip
         assert written[source] == _count_rows(out, source), source
     assert {k: written[k] for k in DEFAULT_ROWS} == DEFAULT_ROWS
     visits = _visits(out)
@@ -193,7 +198,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
         generate(tmp_path / label, seed=seed, **kwargs)
         root = tmp_path / label
         runs[label] = {p.relative_to(root): p.read_bytes() for p in root.rglob("*.csv")}
-    assert len(runs["a"]) == 5 + 2 + 2 + 2 + 2 + 2
+    assert len(runs["a"]) == 5 + 2 + 2 + 2 + 2 + 2 + 1
     assert runs["a"] == runs["b"]
     assert runs["a"].keys() == runs["c"].keys()
     differing = [name for name in runs["a"] if runs["a"][name] != runs["c"][name]]
@@ -203,11 +208,13 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
 def test_research_sources_leave_the_other_files_byte_identical(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The research sources draw from their own generators: without them, nothing else moves."""
+    """The research sources and the actions sheet draw from their own generators: without
+    them, nothing else moves."""
     kwargs = {"customers": 300, "quarters": 5, "start_quarter": "2024-Q4", "seed": 11}
     generate(tmp_path / "with", **kwargs)
     monkeypatch.setattr(research, "mystery_shopping", lambda *args: 0)
     monkeypatch.setattr(research, "lost_deals", lambda *args: 0)
+    monkeypatch.setattr(actions, "improvement_actions", lambda *args: 0)
     written = generate(tmp_path / "without", **kwargs)
     with_files = {p.relative_to(tmp_path / "with"): p for p in (tmp_path / "with").rglob("*.csv")}
     without = {
@@ -215,7 +222,7 @@ def test_research_sources_leave_the_other_files_byte_identical(
         for p in (tmp_path / "without").rglob("*.csv")
     }
     assert (written["mystery_shopping"], written["lost_deals"], len(without)) == (0, 0, 11)
-    assert len(with_files) == 15
+    assert (written["improvement_actions"], len(with_files)) == (0, 16)
     assert {name: with_files[name].read_bytes() for name in without} == without
 
 

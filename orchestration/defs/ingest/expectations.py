@@ -14,6 +14,8 @@ from typing import Any
 
 import duckdb
 
+from orchestration.defs.ingest.sources import ACTION_STATUSES, ACTION_TARGET_TYPES
+
 TOUCHPOINTS = ["sales", "onboarding", "support", "billing", "web", "store"]
 CHANNELS = ["email", "web", "sms", "phone", "in_store"]
 SURVEYS = ["relationship", "post_service", "post_sale", "onboarding"]
@@ -100,6 +102,15 @@ SUITES: dict[str, list[Expect]] = {
         not_null("deal_id"),
         not_null("lost_at"),
         unique_per_load("deal_id"),
+    ],
+    "improvement_actions": [
+        not_null("action_id"),
+        not_null("target_value"),
+        not_null("decided_at"),
+        # Warnings: the loader compares these lower-cased, so 'Done' is a valid raw value.
+        in_set("status", list(ACTION_STATUSES)),
+        in_set("target_type", list(ACTION_TARGET_TYPES)),
+        unique_per_load("action_id"),
     ],
 }
 

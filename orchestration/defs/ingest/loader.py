@@ -304,6 +304,14 @@ def _build_select(source: Source, cmap: ColumnMap, snapshot_date: str | None) ->
         reasons.extend(_problems(column, v, scale))
     for name, pos in cmap.wide.items():
         reasons.extend(_problems(Column(name, "int", range=source.wide_range), _value(pos)))
+    if source.row_rules:
+        values = {c.name: _value(cmap.canonical.get(c.name)) for c in source.columns}
+        names = {n: _typed(c, values[n]) for n, c in zip(values, source.columns, strict=True)}
+        names |= {f"{n}_text": v for n, v in values.items()}
+        reasons.extend(
+            f"case when {rule.when.format(**names)} then {literal(rule.reason)} end"
+            for rule in source.row_rules
+        )
     if source.at_least_one_of:
         scored = [_value(cmap.canonical.get(c)) for c in source.at_least_one_of]
         scored += [_value(pos) for pos in cmap.wide.values()]

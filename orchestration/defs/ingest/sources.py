@@ -33,6 +33,16 @@ class Column:
 
 
 @dataclass(frozen=True)
+class RowRule:
+    """A rule between columns of one row (done_at not before decided_at), which no single
+    column's type or range can say. `when` is SQL that is true when the row breaks the rule:
+    `{name}` stands for the typed value of a column and `{name_text}` for its trimmed text."""
+
+    when: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Source:
     name: str  # inbox folder and raw table name
     columns: tuple[Column, ...]
@@ -45,6 +55,8 @@ class Source:
     at_least_one_of: tuple[str, ...] = field(default_factory=tuple)
     # Snapshot sources take their extraction date from the file name (name_YYYY-MM-DD.csv).
     snapshot: bool = False
+    # Rules between columns; a row that breaks one goes to quarantine with its reason.
+    row_rules: tuple[RowRule, ...] = field(default_factory=tuple)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -159,6 +171,34 @@ LOST_DEALS = Source(
     key=("deal_id",),
 )
 
+ACTION_STATUSES = ("planned", "in_progress", "done", "dropped")
+ACTION_TARGET_TYPES = ("touchpoint", "segment", "driver", "theme")
+
+# Improvement actions are kept by people (a shared sheet): what was decided, on which target,
+# and when it was done, so the marts can measure the target before and after.
+IMPROVEMENT_ACTIONS = Source(
+    name="improvement_actions",
+    columns=(
+        Column("action_id", not_empty=True),
+        Column("proposal_id", required=False),
+        Column("target_type", not_empty=True, allowed=ACTION_TARGET_TYPES),
+        Column("target_value", not_empty=True),
+        Column("description", required=False),
+        Column("owner", required=False),
+        Column("decided_at", "timestamp", not_empty=True),
+        Column("done_at", "timestamp", required=False),
+        Column("status", not_empty=True, allowed=ACTION_STATUSES),
+    ),
+    key=("action_id",),
+    row_rules=(
+        RowRule("{done_at} < {decided_at}", "done_at before decided_at"),
+        # An unparseable done_at has its own reason; only a missing one breaks this rule.
+        RowRule(
+            "lower({status}) = 'done' and {done_at_text} is null", "status done without done_at"
+        ),
+    ),
+)
+
 SOURCES: tuple[Source, ...] = (
     SURVEY_RESPONSES,
     CRM_CUSTOMERS,
@@ -166,6 +206,7 @@ SOURCES: tuple[Source, ...] = (
     CHURN_EVENTS,
     MYSTERY_SHOPPING,
     LOST_DEALS,
+    IMPROVEMENT_ACTIONS,
 )
 SOURCES_BY_NAME = {s.name: s for s in SOURCES}
 
