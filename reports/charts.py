@@ -293,7 +293,7 @@ def quadrant_svg(
     quadrant_labels: (top-left, top-right, bottom-left, bottom-right) =
     (possible overkill, keep up, low priority, fix first).
     """
-    width, height, left, right, top, bottom = 720, 360, 56, 20, 20, 50
+    width, height, left, right, top, bottom = 720, 360, 64, 20, 20, 50
     plot_w, plot_h = width - left - right, height - top - bottom
     x_max = max([100.0 / max(1, len(points)) * 2, *[p.importance * 1.15 for p in points]])
     y_min, y_max = y_range
@@ -336,14 +336,23 @@ def quadrant_svg(
         f'<text class="y-label" x="14" y="{top + plot_h / 2}" text-anchor="middle" '
         f'transform="rotate(-90 14 {top + plot_h / 2})">{_esc(y_label)}</text>'
     )
+    label_y: dict[int, float] = {}
+    placed: list[tuple[float, float]] = []
+    for index in sorted(range(len(points)), key=lambda i: y_at(points[i].performance)):
+        x, y = x_at(points[index].importance), y_at(points[index].performance)
+        while any(abs(x - px) < 120 and abs(y - py) < 14 for px, py in placed):
+            y += 14
+        placed.append((x, y))
+        label_y[index] = y
     for index, p in enumerate(points):
         colour = OKABE_ITO[(index + 1) % len(OKABE_ITO)]
         x, y = _fmt(x_at(p.importance)), _fmt(y_at(p.performance))
         out.append(
             f'<g class="point"><circle cx="{x}" cy="{y}" r="6" fill="{colour}">'
             f"<title>{_esc(p.tooltip)}</title></circle>"
-            f'<text x="{x}" y="{_fmt(y_at(p.performance) - 10)}" text-anchor="middle">'
-            f"{_esc(p.label)}</text></g>"
+            # Labels right of the point, one line apart when points crowd at low importance.
+            f'<text x="{_fmt(x_at(p.importance) + 10)}" y="{_fmt(label_y[index])}" '
+            f'dominant-baseline="middle">{_esc(p.label)}</text></g>'
         )
     out.append("</svg>")
     return "\n".join(out)

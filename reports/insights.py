@@ -166,31 +166,54 @@ def headline_sentence(
 def pain_points(
     data: SectionData, quarter: str, loc: LocaleLike, min_n: int
 ) -> list[dict[str, Any]]:
-    """The themes most often raised by detractors this quarter (all touchpoints)."""
-    rows = data.rows("themes", quarter) or []
+    """The themes detractors raised most this quarter, where they raised them.
+
+    A theme counts as a pain point in a cell (all touchpoints, or one touchpoint) where most of
+    its mentions come from detractors and it has at least min n mentions; each theme is shown
+    once, in its cell with the most detractor mentions. A wait that bothers only the support
+    line is found there even when other touchpoints' neutral mentions dilute it overall.
+    """
+    t = loc.text
     labels = _theme_labels(data, loc)
-    candidates = [
-        r
-        for r in rows
-        if r["touchpoint"] == ALL
-        and r["is_reportable"]
-        and (r["n_mentions"] or 0) >= min_n
-        and (r["n_detractors"] or 0) > 0
-        and _finite(r["detractor_share_pct"])
-        and r["detractor_share_pct"] >= 50.0
-    ]
-    candidates.sort(key=lambda r: (-r["n_detractors"], r["theme_id"]))
+    best: dict[str, Row] = {}
+    for r in data.rows("themes", quarter) or []:
+        if not (r["is_reportable"] and (r["n_mentions"] or 0) >= min_n):
+            continue
+        if not (_finite(r["detractor_share_pct"]) and r["detractor_share_pct"] >= 50.0):
+            continue
+        current = best.get(r["theme_id"])
+        if current is None or (r["n_detractors"], r["touchpoint"] == ALL) > (
+            current["n_detractors"],
+            current["touchpoint"] == ALL,
+        ):
+            best[r["theme_id"]] = r
+    ranked = sorted(best.values(), key=lambda r: (-r["n_detractors"], r["theme_id"]))
     out = []
-    for r in candidates[:PAIN_POINTS_SHOWN]:
+    for r in ranked[:PAIN_POINTS_SHOWN]:
+        change = r.get("share_change_pts")
+        rising = bool(r.get("share_is_significant_change")) and _finite(change) and change > 0
         out.append(
             {
                 "theme_id": r["theme_id"],
-                "text": loc.text["pain_point_sentence"].format(
+                "touchpoint": r["touchpoint"],
+                "text": t["pain_point_sentence"].format(
                     theme=labels.get(r["theme_id"], r["theme_id"]),
+                    where=t["all_touchpoints"]
+                    if r["touchpoint"] == ALL
+                    else t["where_touchpoint"].format(name=r["touchpoint"]),
                     share=_pct(loc)(r["share_of_comments_pct"]),
                     mentions=_n(r["n_mentions"], loc),
                     detractor_share=_pct(loc)(r["detractor_share_pct"]),
                     nps=_fmt(loc)(r["nps_of_theme"]) if _finite(r["nps_of_theme"]) else "–",
+                )
+                + (
+                    " "
+                    + t["pain_point_rising"].format(
+                        change=format_number(change, DECIMALS, loc.numbers),
+                        quarter=r.get("previous_quarter") or "",
+                    )
+                    if rising
+                    else ""
                 ),
             }
         )
@@ -479,6 +502,103 @@ def themes_section(
     return {"rows": table, "quotes": quotes[:6]}
 
 
+# --- improvement actions and their effect --------------------------------------------------
+
+_METRIC_DECIMALS = {"driver_mean": 2}
+
+
+def _metric_value(metric: str, value: Any, loc: LocaleLike) -> str:
+    if metric in ("csat_pct", "ces_pct", "share_of_comments_pct"):
+        return _pct(loc)(value)
+    return format_number(value, _METRIC_DECIMALS.get(metric, DECIMALS), loc.numbers)
+
+
+def actions_section(
+    data: SectionData, quarter: str, loc: LocaleLike, min_n: int
+) -> dict[str, Any] | None:
+    """Actions decided by this quarter, their effect so far, overdue ones, proposals not acted on.
+
+    "So far" means measured in quarters up to the report's quarter: an older edition shows
+    what was known then.
+    """
+    rows = [r for r in data.rows("actions") or [] if r["decided_quarter"] <= quarter]
+    if not rows:
+        return None
+    t = loc.text
+    primary = [r for r in rows if r["is_primary_metric"]]
+    by_action: dict[str, list[Row]] = {}
+    for r in primary:
+        by_action.setdefault(r["action_id"], []).append(r)
+    actions = []
+    for action_id in sorted(by_action):
+        measures = sorted(by_action[action_id], key=lambda r: r["quarter"])
+        head = measures[0]
+        known = [r for r in measures if not r["is_baseline"] and r["quarter"] <= quarter]
+        done = head["done_quarter"] is not None and head["done_quarter"] <= quarter
+        latest = known[-1] if known else None
+        metric_name = t["action_metrics"].get(head["metric"], head["metric"])
+        if head["status"] == "dropped":
+            effect, state = t["action_dropped"], "dropped"
+        elif not done:
+            effect, state = t["action_not_done"], "open"
+        elif latest is None:
+            effect, state = t["action_no_data_yet"], "open"
+        elif latest["effect_status"] == "too_few_answers" or not latest["is_reportable"]:
+            effect = t["action_too_few"].format(min_n=format_int(min_n, loc.numbers))
+            state = "suppressed"
+        else:
+            significant = bool(latest["is_significant"])
+            effect = t["action_effect"].format(
+                metric=metric_name,
+                baseline_quarter=head["decided_quarter"],
+                baseline=_metric_value(head["metric"], latest["baseline_value"], loc),
+                quarter=latest["quarter"],
+                value=_metric_value(head["metric"], latest["value"], loc),
+                change=format_signed(
+                    latest["change"], _METRIC_DECIMALS.get(head["metric"], DECIMALS), loc.numbers
+                ),
+                n=_n(latest["n"], loc),
+                z=format_number(latest["change_z"], 2, loc.numbers)
+                if _finite(latest["change_z"])
+                else "–",
+                verdict=t["significant"] if significant else t["not_significant"],
+            )
+            state = "significant" if significant else "not_significant"
+        overdue = (
+            not done
+            and head["status"] in ("planned", "in_progress")
+            and bool(head["is_overdue"])
+            and quarter == max(r["quarter"] for r in data.rows("actions") or [])
+        )
+        actions.append(
+            {
+                "id": action_id,
+                "description": head["description"] or "",
+                "target": t["action_targets"][head["target_type"]].format(
+                    value=head["target_value"]
+                ),
+                "owner": head["owner"] or "",
+                "status": _label(loc, "action_statuses", head["status"]),
+                "decided": head["decided_quarter"],
+                "done": head["done_quarter"] if done else "",
+                "effect": effect,
+                "state": state,
+                "overdue": overdue,
+            }
+        )
+    acted_on = {r["proposal_id"] for r in rows if r["proposal_id"]}
+    open_proposals = [p for p in proposals(data, quarter, loc) if p["proposal_id"] not in acted_on]
+    return {
+        "actions": actions,
+        "counts": t["actions_counts"].format(
+            total=_n(len(actions), loc),
+            done=_n(sum(1 for a in actions if a["done"]), loc),
+            overdue=_n(sum(1 for a in actions if a["overdue"]), loc),
+        ),
+        "open_proposals": open_proposals,
+    }
+
+
 def insights_context(
     data: MartData,
     extra: SectionData,
@@ -494,4 +614,5 @@ def insights_context(
         "cohorts": cohort_heatmap(extra, quarter, loc, min_n),
         "drivers": drivers_section(extra, quarter, loc, min_n),
         "themes": themes_section(extra, quarter, loc, min_n),
+        "actions": actions_section(extra, quarter, loc, min_n),
     }

@@ -84,6 +84,7 @@ QUERIES: Mapping[str, str] = {
     "theme_labels": "select theme_id, label_fi, label_en from seeds.verbatim_themes",
     "verbatims": "select * from marts.mart_verbatims__quarter",
     "loads": "select * from marts.mart_pipeline__loads",
+    "actions": "select * from marts.mart_improvement_actions__effect",
 }
 
 

@@ -1,11 +1,16 @@
 """Shared fixtures: one sample inbox and one warehouse built through the real Dagster job."""
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
+
+# PDF editions cost ~2 s a page set under WeasyPrint: builds in tests skip them unless a test
+# asks (the pipeline fixture's last run makes them, and a test checks them).
+os.environ.setdefault("CX_REPORTS_PDF", "0")
 
 # A smaller sample than the demo's, still large enough for the planted effects.
 TEST_CUSTOMERS = 2500
@@ -86,6 +91,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRuns:
         con.close()
 
         shutil.move(held / HELD_BACK_FILE, inbox / HELD_BACK_FILE)
+        mp.setenv("CX_REPORTS_PDF", "1")
         last = run_build_all()
         con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
         new_rows = con.execute(

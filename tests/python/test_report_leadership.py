@@ -133,3 +133,94 @@ def test_methodology_states_freshness_and_quarantine(pipeline, mart) -> None:
     assert read == loaded + quarantined and quarantined > 0
     notes = visible_text(_between(_html(pipeline, "en"), 'id="methodology"', "</section>"))
     assert f"{read:,} rows read = {loaded:,} loaded + {quarantined:,} quarantined" in notes
+
+
+@pytest.mark.parametrize("lang", ["en", "fi"])
+def test_service_is_the_top_driver_and_first_proposal(pipeline, mart, lang) -> None:
+    weight, mean = mart.execute(
+        "select rescaled_weight_pct, driver_mean from marts.mart_key_drivers__quarter "
+        "where quarter = ? and segment = 'all' and touchpoint = 'all' and weight_rank = 1 "
+        "and driver = 'service'",
+        [QUARTER],
+    ).fetchall()[0]
+    loc = load_locale(lang)
+    html = _html(pipeline, lang)
+    drivers = visible_text(_between(html, 'id="drivers"', "</section>"))
+    expected = loc.text["drivers_top"].format(
+        driver=loc.text["drivers"]["service"],
+        weight=format_number(weight, 1, loc.numbers) + ("\u00a0%" if lang == "fi" else "%"),
+    )
+    assert expected in drivers
+    assert format_number(mean, 2, loc.numbers) in drivers
+    top = mart.execute(
+        "select proposal_id, driver, target_value, expected_effect "
+        "from marts.mart_improvement_proposals__quarter where quarter = ? and proposal_rank = 1",
+        [QUARTER],
+    ).fetchall()[0]
+    assert top[1] == "service" and top[2] == "support"  # the collapsed touchpoint comes first
+    summary = _between(html, 'id="summary"', "</section>")
+    first = re.search(r'<ol class="proposals">\s*<li data-proposal="([^"]+)">(.*?)</li>', summary)
+    assert first is not None and first.group(1) == top[0]
+    assert format_number(top[3], 1, loc.numbers) in visible_text(first.group(2))
+
+
+def test_proposals_csv_lists_every_proposal_of_the_quarter(pipeline, mart) -> None:
+    (n,) = mart.execute(
+        "select count(*) from marts.mart_improvement_proposals__quarter where quarter = ?",
+        [QUARTER],
+    ).fetchall()[0]
+    for lang in ("en", "fi"):
+        path = pipeline.reports / lang / QUARTER / f"kokemus-{QUARTER}-proposals.csv"
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith("proposal_id,proposal_rank,quarter,target_type")
+        assert len(lines) == n + 1
+        assert lines[1].split(",")[1] == "1"
+
+
+def test_support_reachability_is_a_pain_point_only_in_the_incident_quarter(pipeline, mart):
+    share, detractor_share, change, significant = mart.execute(
+        "select share_of_comments_pct, detractor_share_pct, share_change_pts, "
+        "share_is_significant_change from marts.mart_themes__quarter "
+        "where quarter = ? and touchpoint = 'support' and theme_id = 'support_reachability'",
+        [QUARTER],
+    ).fetchall()[0]
+    assert detractor_share >= 50 and change > 10 and significant
+    numbers = load_locale("en").numbers
+    summary = _between(_html(pipeline, "en"), 'id="summary"', "</section>")
+    shown = re.findall(r'<li data-theme="([^"]+)" data-touchpoint="([^"]+)">', summary)
+    assert ("support_reachability", "support") in shown and len(shown) <= 3
+    item = visible_text(
+        _between(
+            summary, '<li data-theme="support_reachability" data-touchpoint="support">', "</li>"
+        )
+    )
+    assert format_number(share, 1, numbers) + "%" in item
+    assert format_number(detractor_share, 1, numbers) + "%" in item
+    assert f"Up {format_number(change, 1, numbers)} pts vs 2025-Q1, a significant rise." in item
+    before = _between(_html(pipeline, "en", "2025-Q1"), 'id="summary"', "</section>")
+    assert 'data-theme="support_reachability"' not in before
+
+
+def test_actions_section_shows_the_support_fix_and_its_significant_effect(pipeline, mart):
+    rows = mart.execute(
+        "select action_id, quarter, value, baseline_value, change, change_z, is_significant "
+        "from marts.mart_improvement_actions__effect "
+        "where target_type = 'touchpoint' and target_value = 'support' and is_primary_metric "
+        "and not is_baseline and quarter = '2025-Q3'"
+    ).fetchall()
+    assert len(rows) == 1
+    action_id, _, value, baseline, change, z, significant = rows[0]
+    assert significant and change > 0
+    html = _html(pipeline, "en", "2025-Q3")
+    section = _between(html, 'id="actions"', "</section>")
+    row = _between(section, f'data-action="{action_id}"', "</tr>")
+    assert 'class="action action-significant' in section
+    numbers = load_locale("en").numbers
+    text = visible_text(row)
+    for number in (value, baseline):
+        assert format_number(number, 1, numbers) in text
+    assert format_number(z, 2, numbers) in text and "significant" in text
+    # In 2025-Q2 the action was decided and done, but nothing after it is measured yet.
+    q2 = _between(_html(pipeline, "en", "2025-Q2"), 'id="actions"', "</section>")
+    q2_row = visible_text(_between(q2, f'data-action="{action_id}"', "</tr>"))
+    assert "no answers yet from the quarters after it" in q2_row

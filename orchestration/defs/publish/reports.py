@@ -36,8 +36,15 @@ REPORT_MARTS = [
     "mart_lost_deals__price_claims",
     "mart_lost_deals__reason_matrix",
     "mart_pipeline__loads",
+    "mart_themes__quarter",
+    "mart_verbatims__quarter",
+    "mart_improvement_actions__effect",
 ]
-REPORT_MARTS_AFTER_ANALYTICS = ["mart_customer_clv"]
+REPORT_MARTS_AFTER_ANALYTICS = [
+    "mart_customer_clv",
+    "mart_key_drivers__quarter",
+    "mart_improvement_proposals__quarter",
+]
 
 
 @dg.asset(
