@@ -101,6 +101,12 @@ def test_chromium_renders_quarter_to_png_and_pdf(pipeline, mart, tmp_path: Path,
         assert format_number(value, 1, loc.numbers) in summary
     assert format_int(n, loc.numbers) in summary
     assert f'<html lang="{lang}">' in dom.stdout
+    # Every section of the leadership report reached the browser's DOM, in reading order.
+    sections = re.findall(r'<h2 id="([\w-]+)"', dom.stdout)
+    assert sections == [
+        "summary", "headline", "breakdown", "heatmap", "trend", "drivers", "themes", "actions",
+        "churn", "cohorts", "value", "mystery", "lost-deals", "methodology",
+    ]  # fmt: skip
     for run in (shot, printed, dom):
         assert console_messages(run.stderr) == []
 
