@@ -208,6 +208,17 @@ HEAT_SCALE: tuple[tuple[float, str, str], ...] = (
     (float("inf"), "#542788", "#ffffff"),
 )
 
+# Sequential single-hue blues (ColorBrewer Blues) for retention %: darker = more customers
+# kept, print-safe in greyscale.
+RETENTION_SCALE: tuple[tuple[float, str, str], ...] = (
+    (70.0, "#eff3ff", "#000000"),
+    (80.0, "#c6dbef", "#000000"),
+    (90.0, "#9ecae1", "#000000"),
+    (95.0, "#6baed6", "#000000"),
+    (98.0, "#3182bd", "#ffffff"),
+    (float("inf"), "#08519c", "#ffffff"),
+)
+
 
 def heat_colours(
     value: float, scale: Sequence[tuple[float, str, str]] = HEAT_SCALE

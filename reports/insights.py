@@ -7,15 +7,14 @@ in the prose exists anywhere but in a mart. A section whose mart is missing is l
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from reports.charts import QuadrantPoint, heat_colours, quadrant_svg
-from reports.formatting import format_int, format_number, format_percent, format_signed
-from reports.sections import ALL, LocaleLike, SectionData, value_cell
+from reports.charts import RETENTION_SCALE, QuadrantPoint, heat_colours, quadrant_svg
+from reports.formatting import format_int, format_number, format_signed
+from reports.sections import ALL, LocaleLike, SectionData, _finite, _label, _pct, value_cell
 
 if TYPE_CHECKING:
     from reports.render import MartData, Metric
@@ -31,20 +30,8 @@ def _fmt(loc: LocaleLike, decimals: int = DECIMALS) -> Callable[[Any], str]:
     return lambda v: format_number(v, decimals, loc.numbers)
 
 
-def _pct(loc: LocaleLike) -> Callable[[Any], str]:
-    return lambda v: format_percent(v, DECIMALS, loc.numbers)
-
-
 def _n(n: Any, loc: LocaleLike) -> str:
     return format_int(int(n), loc.numbers)
-
-
-def _finite(v: Any) -> bool:
-    return v is not None and math.isfinite(float(v))
-
-
-def _label(loc: LocaleLike, group: str, code: Any) -> str:
-    return str((loc.text.get(group) or {}).get(code, code))
 
 
 def cell_name(row: Row, loc: LocaleLike) -> str:
@@ -324,20 +311,6 @@ def segment_touchpoint_heatmap(
     return {"columns": touchpoints, "rows": table}
 
 
-def _retention_colours(value: float) -> tuple[str, str]:
-    # Sequential single-hue blues: darker = more customers kept (print-safe in greyscale).
-    for upper, fill, text in (
-        (70.0, "#eff3ff", "#000000"),
-        (80.0, "#c6dbef", "#000000"),
-        (90.0, "#9ecae1", "#000000"),
-        (95.0, "#6baed6", "#000000"),
-        (98.0, "#3182bd", "#ffffff"),
-    ):
-        if value < upper:
-            return fill, text
-    return "#08519c", "#ffffff"
-
-
 def cohort_heatmap(
     data: SectionData, quarter: str, loc: LocaleLike, min_n: int, max_cohorts: int = 8
 ) -> dict[str, Any] | None:
@@ -366,7 +339,7 @@ def cohort_heatmap(
             size = r["cohort_size"]
             line.append(
                 _heat_cell(r["retention_pct"], r["cohort_size"], r["is_reportable"], loc, min_n,
-                           _pct(loc), _retention_colours)
+                           _pct(loc), lambda v: heat_colours(v, RETENTION_SCALE))
             )  # fmt: skip
         table.append({"name": cohort, "size": "" if size is None else _n(size, loc), "cells": line})
     return {"columns": list(range(depth + 1)), "rows": table}

@@ -727,12 +727,16 @@ def published_quarters(out_dir: Path, lang: str) -> list[str]:
 
 
 def _render_indexes(
-    env: Environment, data: MartData, out_dir: Path, css: Markup, min_n: int
+    env: Environment,
+    data: MartData,
+    out_dir: Path,
+    css: Markup,
+    min_n: int,
+    locales: Mapping[str, Locale],
 ) -> list[Path]:
     """Per-language index, its 'latest' redirect and the bilingual landing page."""
     written: list[Path] = []
     latest: dict[str, str | None] = {}
-    locales = {lang: load_locale(lang) for lang in LANGUAGES}
     for lang, loc in locales.items():
         published = published_quarters(out_dir, lang)
         pdfs = frozenset(
@@ -802,15 +806,16 @@ def render_reports(
     # The CSS is our own file; inlining it keeps each page self-contained (no network).
     css = Markup(CSS_FILE.read_text(encoding="utf-8"))
     template = env.get_template("quarter.html")
+    locales = {lang: load_locale(lang) for lang in LANGUAGES}
     relative: list[Path] = []
     for quarter in rendered:
         table = proposals_csv(sections, quarter)
         attachments = {} if table is None else {proposals_name(quarter): table}
         for lang in LANGUAGES:
-            context = quarter_context(data, quarter, load_locale(lang), css, min_n, sections)
+            context = quarter_context(data, quarter, locales[lang], css, min_n, sections)
             html = template.render(context)
             relative += _publish_quarter(out_dir, lang, quarter, html, pdf, attachments)
-    relative += _render_indexes(env, data, out_dir, css, min_n)
+    relative += _render_indexes(env, data, out_dir, css, min_n, locales)
     logger.info(
         "published %d report files for %d quarters to %s (skipped, no data: %s)",
         len(relative),
