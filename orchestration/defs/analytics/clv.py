@@ -14,6 +14,7 @@ import polars as pl
 from dagster_dbt import get_asset_key_for_model
 
 from orchestration.defs.analytics.clv_models import ClvFitError, ClvResult, fit_and_predict
+from orchestration.defs.analytics.tables import replace_table
 from orchestration.defs.transform.dbt import dbt_models
 from orchestration.resources import DuckDBWarehouse
 
@@ -73,23 +74,6 @@ def predict(summary: pl.DataFrame, config: ClvConfig) -> tuple[pl.DataFrame, Clv
     return frame, result
 
 
-def write_predictions(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
-    """Replace the predictions table in one transaction: readers see the old or the new rows."""
-    con.execute("begin transaction")
-    try:
-        con.execute(f"create schema if not exists {PREDICTIONS_SCHEMA}")
-        con.register("clv_frame", frame.to_arrow())
-        con.execute(
-            f"create or replace table {PREDICTIONS_SCHEMA}.{PREDICTIONS_TABLE} as "
-            "select * from clv_frame"
-        )
-        con.unregister("clv_frame")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-
-
 @dg.asset(
     key=CLV_ASSET_KEY,
     group_name="analytics",
@@ -114,7 +98,7 @@ def clv_predictions(
         except ClvFitError as exc:
             raise dg.Failure(description=f"CLV fit failed, nothing written: {exc}") from exc
         fit_seconds = time.perf_counter() - started
-        write_predictions(con, frame)
+        replace_table(con, PREDICTIONS_SCHEMA, PREDICTIONS_TABLE, frame)
     bg, gg = result.bg_nbd, result.gamma_gamma
     if result.fallback_reason:
         context.log.warning(f"Gamma-Gamma fallback to historical means: {result.fallback_reason}")

@@ -18,6 +18,7 @@ import polars as pl
 from dagster_dbt import get_asset_key_for_model
 
 from orchestration.defs.analytics.relative_weights import RelativeWeightsError, relative_weights
+from orchestration.defs.analytics.tables import replace_table
 from orchestration.defs.transform.dbt import dbt_models
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import get_settings
@@ -181,23 +182,6 @@ def driver_weights(answers: DriverAnswers, min_reportable_n: int) -> pl.DataFram
     return pl.DataFrame(rows, schema=WEIGHTS_SCHEMA_POLARS).sort(ORDER_BY)
 
 
-def write_weights(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
-    """Replace the weights table in one transaction: readers see the old or the new rows."""
-    con.execute("begin transaction")
-    try:
-        con.execute(f"create schema if not exists {WEIGHTS_SCHEMA}")
-        con.register("driver_weights_frame", frame.to_arrow())
-        con.execute(
-            f"create or replace table {WEIGHTS_SCHEMA}.{WEIGHTS_TABLE} as "
-            f"select * from driver_weights_frame order by {', '.join(ORDER_BY)}"
-        )
-        con.unregister("driver_weights_frame")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-
-
 def count_not_finite(frame: pl.DataFrame) -> int:
     """NaN or infinite values in the float columns (nulls are fine: they mean 'not fitted')."""
     floats = [c for c, t in WEIGHTS_SCHEMA_POLARS.items() if t == pl.Float64()]
@@ -268,7 +252,7 @@ def driver_weights_asset(
         bad = count_not_finite(frame)
         if bad:
             raise dg.Failure(description=f"{bad} NaN or infinite weights or means; nothing written")
-        write_weights(con, frame)
+        replace_table(con, WEIGHTS_SCHEMA, WEIGHTS_TABLE, frame, ORDER_BY)
     metadata = summary_metadata(frame)
     metadata["answers_with_nps"] = answers.frame.height
     metadata["fit_seconds"] = round(fit_seconds, 3)
