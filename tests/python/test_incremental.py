@@ -83,9 +83,7 @@ def test_incremental_build_equals_a_full_refresh(pipeline, warehouse_copy: Path,
     assert sorted(after) == sorted(before)
 
 
-def test_resent_file_and_late_crm_change_match_a_full_refresh(
-    warehouse_copy: Path, tmp_path: Path
-):
+def test_resent_file_and_late_crm_change_match_a_full_refresh(warehouse_copy: Path, tmp_path: Path):
     """A corrected survey file is re-sent (new load, same response ids, other scores) and a CRM
     export moves one customer to another segment from a date in the past; the incremental run
     neither duplicates responses nor keeps the customer's old segment."""
