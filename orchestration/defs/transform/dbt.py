@@ -1,6 +1,5 @@
 """dbt models, seeds and tests as Dagster assets and asset checks, in one graph with raw assets."""
 
-import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -18,7 +17,7 @@ from dagster_dbt import (
 
 from orchestration.defs.ingest.assets import raw_asset_key
 from orchestration.defs.ingest.sources import SOURCES
-from orchestration.settings import PROJECT_DIR, get_settings
+from orchestration.settings import PROJECT_DIR
 
 # dagster-dbt's project preparer runs `dbt` from PATH: make that this environment's dbt.
 _VENV_BIN = str(Path(sys.executable).parent)
@@ -63,11 +62,6 @@ translator = KokemusTranslator(
 )
 
 
-def dbt_vars() -> str:
-    """Run-time dbt vars from the settings module, so Dagster and the report agree."""
-    return json.dumps({"min_reportable_n": get_settings().min_reportable_n})
-
-
 # Models that read a Python analytics asset's table (itself fed by dbt models) run in a second
 # op, orchestration/defs/analytics/downstream_dbt.py: in this one they would make a cycle.
 AFTER_ANALYTICS_SELECT = "tag:after_analytics"
@@ -84,7 +78,7 @@ NEEDS_BUILT_TABLE_SELECT = "tag:needs_built_table"
     exclude=f"{AFTER_ANALYTICS_SELECT} {NEEDS_BUILT_TABLE_SELECT}",
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    yield from dbt.cli(["build", "--vars", dbt_vars()], context=context).stream()
+    yield from dbt.cli(["build"], context=context).stream()
 
 
 dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=f"{_VENV_BIN}/dbt")
