@@ -22,7 +22,7 @@ export DO_NOT_TRACK := 1
 
 DBT_SOURCES := dbt_project.yml profiles.yml $(shell find models macros seeds snapshots tests/dbt -type f 2>/dev/null)
 
-.PHONY: help venv prepare sample demo run dev test lint fmt clean docs
+.PHONY: help venv prepare sample demo run dev test lint fmt clean docs bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -63,6 +63,12 @@ dev: prepare  ## open the Dagster UI on this code location (Ctrl-C stops it)
 
 test: prepare  ## set up, then run the whole test suite
 	$(BIN)/python -m pytest
+
+# Generates the preset's inbox under data/bench/<preset> once, then times each contender as its
+# own process; BENCHMARKS.md records the figures. PRESET=large needs ~4 GB of disk and ~1 h.
+PRESET ?= small
+bench: prepare  ## pipeline vs hand-written DuckDB SQL vs pandas (PRESET=small|large, BENCH_ARGS=…)
+	PYTHONPATH=$(CURDIR) $(BIN)/python -m tests.bench.run --preset $(PRESET) $(BENCH_ARGS)
 
 # The catalog reads $(CX_WAREHOUSE): run it between pipeline runs (DuckDB allows one writer).
 docs: prepare  ## dbt docs (lineage, tests, exposures) as one static HTML file
