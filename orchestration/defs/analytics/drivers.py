@@ -39,20 +39,32 @@ ANSWERS_PER_DRIVER = 10
 # Segment × touchpoint cells are left out: most would be too small to fit.
 CELL_DIMENSIONS: tuple[str | None, ...] = (None, "segment", "touchpoint")
 
-RESPONSES_SQL = f"""
-select response_id, quarter, segment, touchpoint, nps_score
-from marts.{RESPONSES_MODEL}
-where nps_score is not null
-order by quarter, response_id
-"""  # ordered: each fit sums in a fixed order, so a rerun writes identical numbers
-
-DRIVER_SCORES_SQL = f"""
-select driver_scores.response_id, driver_scores.driver, driver_scores.score
+DRIVERS_SQL = f"""
+select distinct driver_scores.driver
 from staging.{DRIVER_SCORES_MODEL} as driver_scores
 inner join marts.{RESPONSES_MODEL} as responses
     on driver_scores.response_id = responses.response_id
 where responses.nps_score is not null and driver_scores.score is not null
-order by driver_scores.response_id, driver_scores.driver
+order by 1
+"""
+
+# One row per answer with an NPS score, one column per driver: pivoted in DuckDB, because
+# pulling the long table into Python (4 rows an answer, 40 M rows at 10 M answers) and pivoting
+# there cost minutes and gigabytes. Ordered: each fit sums in a fixed order, so a rerun writes
+# identical numbers.
+ANSWERS_SQL = """
+select
+    responses.response_id,
+    responses.quarter,
+    responses.segment,
+    responses.touchpoint,
+    responses.nps_score{driver_columns}
+from marts.{responses} as responses
+left join staging.{driver_scores} as driver_scores
+    on driver_scores.response_id = responses.response_id and driver_scores.score is not null
+where responses.nps_score is not null
+group by all
+order by responses.quarter, responses.response_id
 """
 
 WEIGHTS_SCHEMA_POLARS: dict[str, pl.DataType] = {
@@ -95,20 +107,30 @@ def read_answers(con: duckdb.DuckDBPyConnection) -> DriverAnswers:
 
     The set of drivers is whatever driver_<name> columns the exports carried, not a fixed list.
     """
-    responses = con.sql(RESPONSES_SQL).pl()
-    scores = con.sql(DRIVER_SCORES_SQL).pl()
-    drivers = sorted(scores["driver"].unique().to_list())
+    drivers = [row[0] for row in con.execute(DRIVERS_SQL).fetchall()]
     clashes = set(drivers) & set(_ANSWER_COLUMNS)
     if clashes:
         raise dg.Failure(
             description=f"driver names clash with answer columns: {sorted(clashes)}; "
             "rename the driver_<name> columns in the export"
         )
-    if not drivers:
-        return DriverAnswers(responses, [])
-    wide = scores.pivot(on="driver", index="response_id", values="score", sort_columns=True)
-    frame = responses.join(wide, on="response_id", how="left", maintain_order="left")
-    return DriverAnswers(frame, drivers)
+    columns = "".join(
+        f",\n    max(driver_scores.score) filter (where driver_scores.driver = {_literal(d)}) "
+        f"as {_identifier(d)}"
+        for d in drivers
+    )
+    sql = ANSWERS_SQL.format(
+        driver_columns=columns, responses=RESPONSES_MODEL, driver_scores=DRIVER_SCORES_MODEL
+    )
+    return DriverAnswers(con.sql(sql).pl(), drivers)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _identifier(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _cells(quarter: pl.DataFrame) -> Iterator[tuple[str, str, pl.DataFrame]]:
