@@ -1,7 +1,7 @@
 {#- Metric formulas, each written once (../shared/METRICS.md is their specification).
     Constants are double literals (100e0, not 100.0): a decimal literal makes the arithmetic
-    DECIMAL, which DuckDB turns into a double at the first division but Spark keeps, rounding
-    every quotient to 6 places; doubles give both engines the same numbers. -#}
+    DECIMAL, which DuckDB turns into a double at the first division but Spark keeps, and Spark
+    may round a decimal quotient to 6 places; doubles give both engines the same numbers. -#}
 
 {#- NPS = 100 * (P - D) / n over answers to the NPS question only. -#}
 {% macro nps(promoters, detractors, n) -%}
@@ -24,7 +24,7 @@
 
 {#- 95 % adjusted-Wald interval, clipped to the scale; side is 'low' or 'high'. -#}
 {% macro nps_ci(promoters, detractors, n, side) -%}
-    {%- set z = var('significance_z') ~ 'e0' -%}
+    {%- set z = var('significance_z') -%}
     case when {{ n }} > 0 then
         {% if side == 'low' -%}
         greatest(-100e0, {{ nps_adjusted(promoters, detractors, n) }}
@@ -41,17 +41,19 @@
     case when {{ n }} > 0 then 100e0 * {{ k }} / {{ n }} end
 {%- endmacro %}
 
-{#- Wilson score interval for k of n, in percent; side is 'low' or 'high'. -#}
+{#- Wilson score interval for k of n, in percent; side is 'low' or 'high'. At k = 0 or k = n
+    the bound is exactly 0 or 100, which floating point can miss by one unit in the last place:
+    clipped to the scale, as nps_ci is. -#}
 {% macro wilson_ci(k, n, side) -%}
-    {%- set z = var('significance_z') ~ 'e0' -%}
+    {%- set z = var('significance_z') -%}
     {%- set p = '(1e0 * ' ~ k ~ ' / ' ~ n ~ ')' -%}
     case when {{ n }} > 0 then
-        100e0 * (
+        {{ 'greatest(0e0, ' if side == 'low' else 'least(100e0, ' }}100e0 * (
             {{ p }} + {{ z }} * {{ z }} / (2e0 * {{ n }})
             {{ '-' if side == 'low' else '+' }} {{ z }} * sqrt(
                 {{ p }} * (1 - {{ p }}) / {{ n }} + {{ z }} * {{ z }} / (4e0 * {{ n }} * {{ n }})
             )
-        ) / (1 + {{ z }} * {{ z }} / {{ n }})
+        ) / (1 + {{ z }} * {{ z }} / {{ n }}))
     end
 {%- endmacro %}
 
