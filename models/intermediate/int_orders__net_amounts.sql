@@ -1,7 +1,20 @@
 -- One row per order with its Helsinki-local day and quarter and its signed net amount:
 -- completed orders count in full, refunds count negative, cancelled orders count zero.
+--
+-- Incremental, keyed on order_id: a build adds the orders of new loads, and a re-sent or
+-- corrected file replaces its orders instead of duplicating them.
+{{ config(
+    materialized='incremental',
+    unique_key='order_id',
+    incremental_strategy=kokemus_incremental_strategy(),
+    on_schema_change='fail',
+) }}
+
 with orders as (
     select * from {{ ref('stg_crm__orders') }}
+    {% if is_incremental() %}
+        where load_id > (select coalesce(max(load_id), -1) from {{ this }})
+    {% endif %}
 ),
 
 final as (
@@ -18,7 +31,8 @@ final as (
             when status = 'completed' then amount
             when status = 'refunded' then -amount
             else 0
-        end as net_amount
+        end as net_amount,
+        load_id
     from orders
 )
 

@@ -1,11 +1,57 @@
 -- One row per response with its quarter (Helsinki time), the segment and region the customer
 -- had when answering (SCD2 history from the CRM exports), and score groups.
-with responses as (
-    select * from {{ ref('stg_survey__responses') }}
+--
+-- Incremental, keyed on response_id: a build scores only the responses of new loads (a re-sent
+-- file replaces its rows instead of adding them) and re-scores every response of a customer whose
+-- CRM history gained a version since, so the segment at answer time stays what a full build says.
+{{ config(
+    materialized='incremental',
+    unique_key='response_id',
+    incremental_strategy=kokemus_incremental_strategy(),
+    on_schema_change='fail',
+) }}
+
+with customer_history as (
+    select * from {{ ref('int_crm__customer_history') }}
 ),
 
-customer_history as (
-    select * from {{ ref('int_crm__customer_history') }}
+-- The newest CRM export that shaped each customer's history.
+customer_seen as (
+    select
+        customer_id,
+        max(first_seen_in_export) as history_seen_at
+    from customer_history
+    group by customer_id
+),
+
+{% if is_incremental() %}
+scored_customers as (
+    select
+        customer_id,
+        max(history_seen_at) as history_seen_at
+    from {{ this }}
+    where customer_id is not null
+    group by customer_id
+),
+
+rescored_customers as (
+    select customer_seen.customer_id
+    from customer_seen
+    left join scored_customers
+        on customer_seen.customer_id = scored_customers.customer_id
+    where
+        scored_customers.history_seen_at is null
+        or customer_seen.history_seen_at > scored_customers.history_seen_at
+),
+{% endif %}
+
+responses as (
+    select * from {{ ref('stg_survey__responses') }}
+    {% if is_incremental() %}
+        where
+            load_id > (select coalesce(max(load_id), -1) from {{ this }})
+            or customer_id in (select customer_id from rescored_customers)
+    {% endif %}
 ),
 
 joined as (
@@ -29,8 +75,12 @@ joined as (
         responses.loyalty_score,
         responses.comment,
         responses.suggestion,
-        responses.language
+        responses.language,
+        responses.load_id,
+        customer_seen.history_seen_at
     from responses
+    left join customer_seen
+        on responses.customer_id = customer_seen.customer_id
     left join customer_history
         on
             responses.customer_id = customer_history.customer_id
@@ -66,7 +116,11 @@ final as (
         loyalty_score >= 4 as is_cls_top2,
         comment,
         suggestion,
-        language
+        language,
+        -- Lineage for the incremental build: the load the row came from and the newest CRM
+        -- export its customer's history had when it was scored.
+        load_id,
+        history_seen_at
     from joined
 )
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from .generator import generate
+from .scale import PRESETS, generate_scale
 
 DEFAULT_CUSTOMERS = 5000
 
@@ -30,8 +31,27 @@ def main(argv: list[str] | None = None) -> int:
         help="multiplies the customer count (and so all rows but the fixed-size mystery "
         "shopping programme)",
     )
+    parser.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help="benchmark volumes drawn with numpy (scale.py): large = 1 M customers, 10 M "
+        "answers, 20 M orders, 300 k churn events over 12 quarters; small = 1/20 of that. "
+        "--customers and --scale do not apply",
+    )
+    parser.add_argument(
+        "--append-quarter",
+        action="store_true",
+        help="with --preset: write only the files that a run over --quarters + 1 quarters adds "
+        "to one over --quarters (the next quarter's answers, its year's orders and churn, the "
+        "CRM snapshot at its end), into an inbox that already holds the others",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    if args.preset:
+        return _scale(parser, args)
+    if args.append_quarter:
+        parser.error("--append-quarter needs --preset")
 
     customers = max(10, round(args.customers * args.scale))
     started = time.perf_counter()
@@ -48,6 +68,26 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{source} {rows}" for source, rows in written.items())
     print(f"wrote {summary} rows for {customers} customers to {args.out} in {elapsed:.1f} s")
+    return 0
+
+
+def _scale(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    quarters = args.quarters + (1 if args.append_quarter else 0)
+    started = time.perf_counter()
+    try:
+        written = generate_scale(
+            args.out,
+            preset=args.preset,
+            seed=args.seed,
+            start_quarter=args.start_quarter,
+            quarters=quarters,
+            write_from=args.quarters if args.append_quarter else 0,
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    elapsed = time.perf_counter() - started
+    summary = ", ".join(f"{source} {rows}" for source, rows in written.items())
+    print(f"wrote {summary} rows (preset {args.preset}) to {args.out} in {elapsed:.1f} s")
     return 0
 
 

@@ -65,3 +65,56 @@ def test_rows_that_bypassed_the_loader_block_the_marts(
         "en",
         "index.html",
     ]
+
+
+def test_expectations_read_each_load_once_and_remember_failures(tmp_path: Path) -> None:
+    """validate() reads only loads it has not validated, in bounded batches, and the outcome
+    covers every load: a failed load keeps failing on a rerun that brings nothing new."""
+    from orchestration.defs.ingest.expectations import SUITES, validate
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_schema(con, SOURCES)
+
+    def add(load_id: int, scores: list[int]) -> None:
+        for line, score in enumerate(scores, start=2):
+            con.execute(
+                "insert into raw.survey_responses (response_id, responded_at, nps_score, "
+                "ces_scale, _load_id, _file, _line) values (?, now(), ?, '1-7', ?, 'f.csv', ?)",
+                [f"R{load_id}-{line}", score, load_id, line],
+            )
+
+    def batches() -> int:
+        return con.execute(
+            "select count(distinct load_ids) from ops.expectation_results"
+        ).fetchall()[0][0]
+
+    def nps(outcomes):
+        return next(o for o in outcomes if o.expectation.label.endswith("(nps_score)"))
+
+    add(1, [9, 10])
+    add(2, [11, 3])  # 11 is out of range
+    add(3, [7])
+    first = validate(con, "survey_responses", batch_rows=2)
+    assert len(first) == len(SUITES["survey_responses"])
+    assert batches() == 3  # 2 + 2 + 1 rows: one load per batch at 2 rows a batch
+    assert (nps(first).success, nps(first).unexpected_count, nps(first).examples) == (
+        False,
+        1,
+        ["11"],
+    )
+    assert nps(first).element_count == 5
+
+    again = validate(con, "survey_responses", batch_rows=2)
+    assert batches() == 3  # nothing new was read
+    assert (nps(again).success, nps(again).unexpected_count) == (False, 1)
+
+    add(4, [8, 8])
+    latest = validate(con, "survey_responses", batch_rows=2)
+    assert batches() == 4
+    assert nps(latest).element_count == 7
+    assert (nps(latest).success, nps(latest).unexpected_count) == (False, 1)
+
+    con.execute("delete from raw.survey_responses where _load_id = 2")  # the bad load removed
+    cleared = validate(con, "survey_responses", batch_rows=2)
+    assert (nps(cleared).success, nps(cleared).element_count) == (True, 5)
+    con.close()

@@ -19,7 +19,8 @@ final as (
         ordered_at,
         amount,
         upper(coalesce(nullif(trim(currency), ''), 'EUR')) as currency,
-        lower(trim(status)) as status
+        lower(trim(status)) as status,
+        _load_id as load_id
     from ranked
     where load_rank = 1
 )

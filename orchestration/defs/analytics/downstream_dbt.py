@@ -14,7 +14,6 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from orchestration.defs.transform.dbt import (
     AFTER_ANALYTICS_SELECT,
     dbt_project,
-    dbt_vars,
     translator,
 )
 
@@ -27,4 +26,4 @@ from orchestration.defs.transform.dbt import (
     select=AFTER_ANALYTICS_SELECT,
 )
 def dbt_after_analytics(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    yield from dbt.cli(["build", "--vars", dbt_vars()], context=context).stream()
+    yield from dbt.cli(["build"], context=context).stream()

@@ -8,6 +8,7 @@ is unusual but loadable (an unknown touchpoint, a key sent twice in one file).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -143,13 +144,128 @@ def _context() -> Any:
     return context
 
 
-def validate(con: duckdb.DuckDBPyConnection, table: str) -> list[Outcome]:
-    """Run the table's suite on raw.<table> and return one outcome per expectation."""
+# Rows per Great Expectations batch: loads are validated in groups up to this size, so the
+# pandas frame GE works on stays bounded however large the raw table grows.
+BATCH_ROWS = 1_000_000
+
+RESULTS_DDL = """
+create table if not exists ops.expectation_results (
+    source varchar not null,
+    suite_version varchar not null,
+    load_ids integer[] not null,
+    expectation_index integer not null,
+    expectation varchar not null,
+    blocking boolean not null,
+    success boolean not null,
+    element_count bigint not null,
+    unexpected_count bigint not null,
+    examples varchar[] not null,
+    validated_at timestamptz not null default current_timestamp
+)
+"""
+
+
+def suite_version(table: str) -> str:
+    """A fingerprint of the suite: loads validated under another suite are validated again."""
+    spec = repr([(e.kind, sorted(e.kwargs.items()), e.blocking) for e in SUITES[table]])
+    return hashlib.sha256(spec.encode()).hexdigest()[:16]
+
+
+def _batches(loads: list[tuple[int, int]], limit: int) -> list[list[int]]:
+    """Consecutive loads grouped up to `limit` rows (a larger load forms a batch of its own)."""
+    batches: list[list[int]] = []
+    size = 0
+    for load_id, rows in loads:
+        if not batches or size + rows > limit:
+            batches.append([])
+            size = 0
+        batches[-1].append(load_id)
+        size += rows
+    return batches
+
+
+def validate(
+    con: duckdb.DuckDBPyConnection, table: str, batch_rows: int = BATCH_ROWS
+) -> list[Outcome]:
+    """The table's suite over every load of raw.<table>, one outcome per expectation.
+
+    Every expectation holds row by row or within one load, so the table passes exactly when
+    each load passes: loads already validated under this suite are not read again. New loads
+    are validated in batches of at most `batch_rows` rows and their outcomes kept in
+    ops.expectation_results; the outcome returned sums all of them, so a load that failed
+    keeps failing the check until it is replaced, and a rerun costs only what arrived.
+    """
+    version = suite_version(table)
+    con.execute(RESULTS_DDL)
+    loads = con.execute(
+        f"""
+        select _load_id, count(*) from raw.{table}
+        where _load_id not in (
+            select unnest(load_ids) from ops.expectation_results
+            where source = ? and suite_version = ?
+        )
+        group by _load_id order by _load_id
+        """,
+        [table, version],
+    ).fetchall()
+    for batch in _batches(loads, batch_rows):
+        for index, outcome in enumerate(_validate_batch(con, table, batch)):
+            con.execute(
+                "insert into ops.expectation_results (source, suite_version, load_ids, "
+                "expectation_index, expectation, blocking, success, element_count, "
+                "unexpected_count, examples) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    table,
+                    version,
+                    batch,
+                    index,
+                    outcome.expectation.label,
+                    outcome.expectation.blocking,
+                    outcome.success,
+                    outcome.element_count,
+                    outcome.unexpected_count,
+                    [str(x) for x in outcome.examples],
+                ],
+            )
+    # Only loads still in raw count (a test or an operator may have removed some).
+    summary = dict(
+        (row[0], row[1:])
+        for row in con.execute(
+            f"""
+            select
+                expectation_index,
+                bool_and(success),
+                sum(element_count),
+                sum(unexpected_count),
+                flatten(list(examples order by validated_at) filter (where not success))
+            from ops.expectation_results
+            where source = ? and suite_version = ?
+                and list_has_any(load_ids, (select list(distinct _load_id) from raw.{table}))
+            group by expectation_index
+            """,
+            [table, version],
+        ).fetchall()
+    )
+    return [
+        Outcome(spec, bool(found[0]), int(found[1]), int(found[2]), list(found[3] or [])[:5])
+        if (found := summary.get(index))
+        else Outcome(spec, True, 0, 0, [])
+        for index, spec in enumerate(SUITES[table])
+    ]
+
+
+def _validate_batch(
+    con: duckdb.DuckDBPyConnection, table: str, load_ids: list[int]
+) -> list[Outcome]:
+    """Run the table's suite on the rows of the given loads; outcomes in suite order."""
     import great_expectations as gx
 
     suite_spec = SUITES[table]
     cols = ", ".join(f'"{c}"' for c in _columns(suite_spec))
-    frame = con.execute(f"select {cols} from raw.{table}").df()
+    frame = con.execute(
+        f"select {cols} from raw.{table} where _load_id in (select unnest(?::integer[]))",
+        [load_ids],
+    ).df()
     context = _context()
     name = f"raw_{table}"
     for existing in [s.name for s in context.suites.all()]:
