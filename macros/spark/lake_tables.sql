@@ -1,6 +1,7 @@
 {#- The dbt sources on Spark: external Parquet tables over the landing zone that the raw
-    assets write (orchestration/defs/ingest/lake.py), re-created at the start of every run
-    (on-run-start) so a new load or a moved lake is always seen. Each source table that has
+    assets write (orchestration/defs/ingest/lake.py). Run before every Spark build, so a new
+    load or a moved lake is always seen:
+        CX_DBT_TARGET=spark dbt run-operation create_lake_tables --profiles-dir . Each source table that has
     an `external.location` (relative to the lake) gets one table, with the columns and types
     its YAML declares and its `external.partitions` (load_id) as Hive partitions.
     On DuckDB the sources are the warehouse's own raw, ops and analytics schemas: nothing to do. -#}
@@ -20,7 +21,7 @@
 {%- endmacro %}
 
 {% macro default__create_lake_tables() -%}
-    select 1 as nothing_to_create
+    {{ log("create_lake_tables: nothing to do on " ~ target.type ~ " (sources are its own schemas)", info=true) }}
 {%- endmacro %}
 
 {% macro spark__create_lake_tables() -%}
@@ -51,7 +52,7 @@
             {%- if partitions -%}
                 {%- do run_query('alter table ' ~ relation ~ ' recover partitions') -%}
             {%- endif -%}
+            {{ log("create_lake_tables: " ~ relation ~ " over " ~ node.external.location, info=true) }}
         {%- endfor -%}
     {%- endif -%}
-    select 1 as lake_tables_created
 {%- endmacro %}
