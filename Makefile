@@ -20,9 +20,10 @@ export XDG_CACHE_HOME ?= $(CURDIR)/.venv/.cache
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 
+comma := ,
 DBT_SOURCES := dbt_project.yml profiles.yml $(shell find models macros seeds snapshots tests/dbt -type f 2>/dev/null)
 
-.PHONY: help venv prepare sample demo run dev test test-spark lint fmt clean docs
+.PHONY: help venv prepare sample demo run dev test test-spark lint fmt clean docs metrics bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -77,10 +78,29 @@ test-spark: prepare $(SPARK_STAMP)  ## build the project on DuckDB and on Spark,
 	@command -v java >/dev/null || { echo "test-spark needs Java 17: apt-get install openjdk-17-jre-headless"; exit 1; }
 	PYSPARK_PYTHON=$(CURDIR)/$(BIN)/python $(BIN)/python -m pytest -m spark -rP tests/python/test_spark.py
 
+# Generates the preset's inbox under data/bench/<preset> once, then times each contender as its
+# own process; BENCHMARKS.md records the figures. PRESET=large needs ~4 GB of disk and ~1 h.
+PRESET ?= small
+bench: prepare  ## pipeline vs hand-written DuckDB SQL vs pandas (PRESET=small|large, BENCH_ARGS=…)
+	PYTHONPATH=$(CURDIR) $(BIN)/python -m tests.bench.run --preset $(PRESET) $(BENCH_ARGS)
+
 # The catalog reads $(CX_WAREHOUSE): run it between pipeline runs (DuckDB allows one writer).
 docs: prepare  ## dbt docs (lineage, tests, exposures) as one static HTML file
 	$(BIN)/dbt docs generate --profiles-dir . --static --quiet
 	@echo "dbt docs: $(CURDIR)/target/static_index.html (open it in a browser)"
+
+# MetricFlow on the read-only BI copy (profiles.yml target `published`), never on the live
+# warehouse: DuckDB allows one writer, and mf holding it would stop the next pipeline run.
+METRICS ?= nps,csat_pct,ces_pct,cls_pct,churn_pct,retention_pct,revenue
+GROUP_BY ?= metric_time__quarter
+metrics: prepare  ## query the semantic layer on the BI copy (METRICS=… GROUP_BY=… WHERE=…)
+	@published="$${CX_PUBLISHED_DIR:-$(dir $(CX_WAREHOUSE))published}"; \
+	test -f "$$published/kokemus.duckdb" || { \
+		echo "no BI copy at $$published/kokemus.duckdb: run make demo (or make run) first"; exit 1; }; \
+	CX_PUBLISHED_DIR="$$published" CX_DBT_TARGET=published $(BIN)/mf query --quiet --decimals 2 \
+		--metrics '$(METRICS)' $(if $(GROUP_BY),--group-by '$(GROUP_BY)') \
+		$(if $(WHERE),--where "$(WHERE)") \
+		$(if $(GROUP_BY),--order $(firstword $(subst $(comma), ,$(GROUP_BY))))
 
 lint: prepare  ## ruff and sqlfluff (dbt templater)
 	$(BIN)/ruff check .

@@ -1,9 +1,9 @@
 """Incremental facts: an incremental build must leave exactly what a full refresh would.
 
-int_survey_responses__scored and int_orders__net_amounts are incremental (keyed on response_id
-and order_id). The pipeline fixture already built them incrementally once: its last run added
-the held-back 2025-Q4 survey file. Each test works on a copy of that warehouse (DuckDB allows
-one writer, and other tests read the original).
+The staging tables of responses and orders and the facts built on them are incremental (keyed
+on response_id and order_id). The pipeline fixture already built them incrementally once: its
+last run added the held-back 2025-Q4 survey file. Each test works on a copy of that warehouse
+(DuckDB allows one writer, and other tests read the original).
 """
 
 import os
@@ -17,7 +17,7 @@ import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).parent / "dbt")
-FACTS = "int_survey_responses__scored+ int_orders__net_amounts+"
+FACTS = "stg_survey__responses+ stg_crm__orders+"
 
 
 def checksums(warehouse: Path, schemas: tuple[str, ...]) -> dict[str, tuple]:
@@ -74,9 +74,9 @@ def test_unit_tests_that_need_the_built_table_pass(warehouse_copy: Path, tmp_pat
 
 
 def test_incremental_build_equals_a_full_refresh(pipeline, warehouse_copy: Path, tmp_path: Path):
-    before = checksums(warehouse_copy, ("intermediate", "marts"))
+    before = checksums(warehouse_copy, ("staging", "intermediate", "marts"))
     dbt(warehouse_copy, tmp_path, "run", "--full-refresh", "--select", *FACTS.split())
-    after = checksums(warehouse_copy, ("intermediate", "marts"))
+    after = checksums(warehouse_copy, ("staging", "intermediate", "marts"))
     assert before["intermediate.int_survey_responses__scored"][0] > 25000
     assert before["intermediate.int_orders__net_amounts"][0] > 40000
     assert {k: v for k, v in after.items() if before[k] != v} == {}
@@ -136,7 +136,7 @@ def test_resent_file_and_late_crm_change_match_a_full_refresh(warehouse_copy: Pa
     con.close()
 
     dbt(warehouse_copy, tmp_path, "run")
-    incremental = checksums(warehouse_copy, ("intermediate", "marts"))
+    incremental = checksums(warehouse_copy, ("staging", "intermediate", "marts"))
     con = duckdb.connect(str(warehouse_copy), read_only=True)
     rows_after, changed_scores, moved = con.execute(
         """
@@ -155,5 +155,5 @@ def test_resent_file_and_late_crm_change_match_a_full_refresh(warehouse_copy: Pa
     assert moved >= 2  # answers after the move count for the new segment
 
     dbt(warehouse_copy, tmp_path, "run", "--full-refresh")
-    full = checksums(warehouse_copy, ("intermediate", "marts"))
+    full = checksums(warehouse_copy, ("staging", "intermediate", "marts"))
     assert {k: v for k, v in full.items() if incremental[k] != v} == {}

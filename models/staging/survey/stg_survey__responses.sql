@@ -1,6 +1,21 @@
 -- One row per survey response: the latest load wins, free text masked for PII.
+--
+-- A table, incremental on its key: the dedup runs once per new load instead of once per
+-- reference (every test and model that reads a view re-ran the window over all of raw). A
+-- newer load always wins, so a build only needs the rows of loads it has not seen.
+-- (On Spark, without row-level deletes, it is rebuilt in full: macros/incremental.sql.)
+{{ config(
+    materialized=kokemus_fact_materialization(),
+    unique_key='response_id',
+    incremental_strategy=kokemus_incremental_strategy(),
+    on_schema_change='fail',
+) }}
+
 with source as (
     select * from {{ source('raw', 'survey_responses') }}
+    {% if is_incremental() %}
+        where _load_id > (select coalesce(max(load_id), -1) from {{ this }})
+    {% endif %}
 ),
 
 ranked as (

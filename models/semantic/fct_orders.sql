@@ -1,0 +1,21 @@
+-- One row per order for the semantic layer's revenue metrics: the Helsinki-local day and
+-- quarter and the signed net amount exactly as int_orders__net_amounts defines them.
+with orders as (
+    select * from {{ ref('int_orders__net_amounts') }}
+),
+
+final as (
+    select
+        order_id,
+        customer_id,
+        ordered_at,
+        ordered_on,
+        quarter_start,
+        status,
+        currency,
+        amount,
+        net_amount
+    from orders
+)
+
+select * from final
