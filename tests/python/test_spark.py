@@ -4,8 +4,8 @@ Runs with `make test-spark` (pytest -m spark): builds the warehouse the normal w
 Dagster job on a seeded sample inbox, which also writes the Parquet landing zone), then
 `dbt run-operation create_lake_tables` and `dbt build --target spark` in this process
 (pyspark, local[2]) over that lake, then compares every table of the marts schema: same
-columns, same row count, rows sorted by their exact columns, strings / integers / flags / dates / instants equal, other numbers within 1e-9.
-Any difference is a bug in one of the two paths.
+columns, same row count, rows sorted by their exact columns, strings / integers / flags /
+dates / instants equal, other numbers within 1e-9. Any difference is a bug in one of the paths.
 """
 
 import json
