@@ -1,5 +1,9 @@
 -- One row per customer × quarter of the observation window in which the customer is one: the
 -- churn flags mart_churn__quarter_segment counts, at the grain the semantic layer aggregates.
+-- A view: a column projection of an intermediate table. As a table it copied every row on
+-- every build (26 s for 10 M answers, 32 s for 20 M orders); the BI copy still gets a table.
+{{ config(materialized='view') }}
+
 with status as (
     select * from {{ ref('int_customer_quarters__status') }}
 ),

@@ -52,10 +52,11 @@ def read_manifest(published: Path) -> dict:
 
 
 def warehouse_tables(mart) -> list[str]:
-    """'schema.table' of every base table the warehouse holds in the published schemas."""
+    """'schema.table' of every table and view the warehouse holds in the published schemas
+    (a view such as fct_survey_responses is published as a table)."""
     rows = mart.execute(
         "select table_schema || '.' || table_name from information_schema.tables "
-        "where table_schema in ? and table_type = 'BASE TABLE' order by 1",
+        "where table_schema in ? and table_type in ('BASE TABLE', 'VIEW') order by 1",
         [list(PUBLISHED_SCHEMAS)],
     ).fetchall()
     return [r[0] for r in rows]

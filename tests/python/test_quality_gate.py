@@ -117,4 +117,20 @@ def test_expectations_read_each_load_once_and_remember_failures(tmp_path: Path) 
     con.execute("delete from raw.survey_responses where _load_id = 2")  # the bad load removed
     cleared = validate(con, "survey_responses", batch_rows=2)
     assert (nps(cleared).success, nps(cleared).element_count) == (True, 5)
+
+    # A load larger than a batch is validated in slices by a hash of its key: a key sent
+    # twice within the load lands in one slice, so the per-load uniqueness still sees it.
+    for line, response_id in enumerate(["D1", "D2", "D3", "D1", "D4"], start=2):
+        con.execute(
+            "insert into raw.survey_responses (response_id, responded_at, nps_score, ces_scale, "
+            "_load_id, _file, _line) values (?, now(), 5, '1-7', 5, 'g.csv', ?)",
+            [response_id, line],
+        )
+    sliced = validate(con, "survey_responses", batch_rows=2)
+    unique = next(o for o in sliced if o.expectation.kind == "ExpectCompoundColumnsToBeUnique")
+    assert (unique.success, unique.unexpected_count, nps(sliced).element_count) == (False, 2, 10)
+    slices = con.execute(
+        "select count(*) from ops.expectation_results where load_ids = [5]"
+    ).fetchall()[0][0]
+    assert slices == 3 * len(SUITES["survey_responses"])  # ceil(5 / 2) slices
     con.close()

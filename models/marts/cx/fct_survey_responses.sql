@@ -1,4 +1,8 @@
 -- One row per survey response, ready for BI: quarter, segment, touchpoint, groups and flags.
+-- A view: a column projection of an intermediate table. As a table it copied every row on
+-- every build (26 s for 10 M answers, 32 s for 20 M orders); the BI copy still gets a table.
+{{ config(materialized='view') }}
+
 with responses as (
     select * from {{ ref('int_survey_responses__scored') }}
 ),
