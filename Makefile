@@ -23,10 +23,12 @@ export DO_NOT_TRACK := 1
 comma := ,
 DBT_SOURCES := dbt_project.yml profiles.yml $(shell find models macros seeds snapshots tests/dbt -type f 2>/dev/null)
 
-.PHONY: help venv prepare sample demo run dev test lint fmt clean docs metrics bench
+.PHONY: help venv prepare sample demo run dev test test-spark lint fmt clean docs metrics bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+SPARK_STAMP := $(VENV)/.spark-stamp
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +66,17 @@ dev: prepare  ## open the Dagster UI on this code location (Ctrl-C stops it)
 
 test: prepare  ## set up, then run the whole test suite
 	$(BIN)/python -m pytest
+
+# The optional `spark` extra (dbt-spark, pyspark), pinned like everything else.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock \
+		-e '.[dev,spark]'
+	@touch $@
+
+# Needs Java 17 (Debian: apt-get install openjdk-17-jre-headless; .ci/run installs it).
+test-spark: prepare $(SPARK_STAMP)  ## build the project on DuckDB and on Spark, compare the marts
+	@command -v java >/dev/null || { echo "test-spark needs Java 17: apt-get install openjdk-17-jre-headless"; exit 1; }
+	PYSPARK_PYTHON=$(CURDIR)/$(BIN)/python $(BIN)/python -m pytest -m spark -rP tests/python/test_spark.py
 
 # Generates the preset's inbox under data/bench/<preset> once, then times each contender as its
 # own process; BENCHMARKS.md records the figures. PRESET=large needs ~4 GB of disk and ~1 h.

@@ -18,11 +18,10 @@
 
 {#- E-mail addresses and phone numbers (Finnish and international forms) in free text. -#}
 {% macro mask_pii(text) -%}
-    regexp_replace(
-        regexp_replace(
-            {{ text }},
-            '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+[.][A-Za-z]{2,}', '[email]', 'g'
+    {{ regexp_replace_all(
+        regexp_replace_all(
+            text, "'[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+[.][A-Za-z]{2,}'", "'[email]'"
         ),
-        '[+]?[0-9][0-9 ()-]{6,}[0-9]', '[phone]', 'g'
-    )
+        "'[+]?[0-9][0-9 ()-]{6,}[0-9]'", "'[phone]'"
+    ) }}
 {%- endmacro %}

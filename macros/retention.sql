@@ -7,5 +7,5 @@
 
 {#- Retention % = 100 - churn rate %; NULL when nobody was active at the start. -#}
 {% macro retention_rate_pct(lost, active_at_start) -%}
-    (100.0 - {{ churn_rate_pct(lost, active_at_start) }})
+    (100e0 - {{ churn_rate_pct(lost, active_at_start) }})
 {%- endmacro %}

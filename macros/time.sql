@@ -20,8 +20,8 @@
 {#- '2025-Q3' from a quarter's start date. -#}
 {% macro quarter_label(quarter_start_date) -%}
     {{ dbt.concat([
-        "cast(extract(year from " ~ quarter_start_date ~ ") as varchar)",
+        "cast(extract(year from " ~ quarter_start_date ~ ") as " ~ dbt.type_string() ~ ")",
         "'-Q'",
-        "cast(extract(quarter from " ~ quarter_start_date ~ ") as varchar)",
+        "cast(extract(quarter from " ~ quarter_start_date ~ ") as " ~ dbt.type_string() ~ ")",
     ]) }}
 {%- endmacro %}

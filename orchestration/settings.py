@@ -22,6 +22,7 @@ class Settings:
     warehouse: Path
     reports_dir: Path
     published_dir: Path
+    lake_dir: Path
     min_reportable_n: int
     duckdb_threads: int
     duckdb_memory_limit: str
@@ -43,6 +44,9 @@ def get_settings() -> Settings:
         # Default: beside the warehouse (data/published), so a run against another warehouse
         # (a test's, a second environment's) never replaces the main one's copy.
         published_dir=_path("CX_PUBLISHED_DIR", str(warehouse.parent / "published")),
+        # The Parquet landing zone (orchestration/defs/ingest/lake.py): every load, the ops
+        # tables and the analytics tables, for Spark. Default: `lake` beside the warehouse.
+        lake_dir=_path("CX_LAKE_DIR", str(warehouse.parent / "lake")),
         min_reportable_n=int(os.environ.get("CX_MIN_REPORTABLE_N", "30")),
         duckdb_threads=int(os.environ.get("CX_DUCKDB_THREADS", "2")),
         duckdb_memory_limit=os.environ.get("CX_DUCKDB_MEMORY_LIMIT", "4GB"),

@@ -25,7 +25,7 @@ changes as (
         -- The first known state also stands for the time before the first export.
         case
             when export_number > 1
-                then coalesce(updated_at, cast(extracted_at as timestamptz))
+                then coalesce(updated_at, {{ date_start_instant('extracted_at') }})
         end as changed_at
     from compared
     where

@@ -32,7 +32,7 @@ bounds as (
     select
         first_start,
         observed_until,
-        {{ dbt.datediff('first_start', 'last_start', 'quarter') }}
+        {{ quarters_between('first_start', 'last_start') }}
         + 1 as n_quarters
     from activity_bounds
 ),
@@ -42,9 +42,10 @@ numbers as (
 ),
 
 quarters as (
+    -- The interval is parenthesised: dbt-spark's dateadd multiplies it by 3 as written.
     select
         cast(
-            {{ dbt.dateadd('quarter', 'numbers.generated_number - 1', 'bounds.first_start') }}
+            {{ dbt.dateadd('quarter', '(numbers.generated_number - 1)', 'bounds.first_start') }}
             as date
         ) as quarter_start,
         numbers.generated_number as quarter_number,

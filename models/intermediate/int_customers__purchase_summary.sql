@@ -50,9 +50,9 @@ final as (
         per_customer.customer_id,
         per_customer.frequency,
         {{ dbt.datediff('first_purchase_on', 'last_purchase_on', 'day') }}
-        / 7.0 as recency_weeks,
+        / 7e0 as recency_weeks,
         {{ dbt.datediff('first_purchase_on', 'calibration_end_on', 'day') }}
-        / 7.0 as t_weeks,
+        / 7e0 as t_weeks,
         per_customer.mean_repeat_value,
         per_customer.mean_purchase_value,
         per_customer.n_orders,

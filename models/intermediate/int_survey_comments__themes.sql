@@ -74,7 +74,7 @@ text_themes as (
     inner join patterns
         on
             text_languages.pattern_language = patterns.pattern_language
-            and regexp_matches(text_languages.comment, patterns.pattern, 'i')
+            and {{ regexp_matches_ci('text_languages.comment', 'patterns.pattern') }}
 ),
 
 final as (

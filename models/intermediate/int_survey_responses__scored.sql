@@ -4,8 +4,9 @@
 -- Incremental, keyed on response_id: a build scores only the responses of new loads (a re-sent
 -- file replaces its rows instead of adding them) and re-scores every response of a customer whose
 -- CRM history gained a version since, so the segment at answer time stays what a full build says.
+-- (On Spark, without row-level deletes, it is rebuilt in full: macros/incremental.sql.)
 {{ config(
-    materialized='incremental',
+    materialized=kokemus_fact_materialization(),
     unique_key='response_id',
     incremental_strategy=kokemus_incremental_strategy(),
     on_schema_change='fail',

@@ -242,8 +242,7 @@ final as (
         compared.is_baseline,
         case
             when not compared.is_baseline
-                then {{ dbt.datediff('compared.done_quarter_start', 'compared.quarter_start',
-                                     'quarter') }}
+                then {{ quarters_between('compared.done_quarter_start', 'compared.quarter_start') }}
         end as quarters_after_done,
         compared.metric,
         compared.is_primary_metric,
@@ -266,8 +265,8 @@ final as (
             else 'measured'
         end as effect_status,
         compared.status in ('planned', 'in_progress')
-        and {{ dbt.datediff('compared.decided_quarter_start', 'latest_quarter.latest_quarter_start',
-                            'quarter') }} > 2 as is_overdue
+        and {{ quarters_between('compared.decided_quarter_start',
+                               'latest_quarter.latest_quarter_start') }} > 2 as is_overdue
     from compared
     cross join latest_quarter
 )

@@ -30,7 +30,7 @@ metrics as (
         n_{{ m }},
         {{ m }}_top,
         {{ pct(m ~ '_top', 'n_' ~ m) }} as {{ m }}_pct,
-        case when n_{{ m }} > 0 then 1.0 * {{ m }}_sum / n_{{ m }} end as {{ m }}_mean,
+        case when n_{{ m }} > 0 then 1e0 * {{ m }}_sum / n_{{ m }} end as {{ m }}_mean,
         {{ wilson_ci(m ~ '_top', 'n_' ~ m, 'low') }} as {{ m }}_ci_low,
         {{ wilson_ci(m ~ '_top', 'n_' ~ m, 'high') }} as {{ m }}_ci_high,
         n_{{ m }} >= {{ min_n }} as {{ m }}_is_reportable

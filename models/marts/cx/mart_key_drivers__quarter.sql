@@ -34,7 +34,7 @@ cell_means as (
     -- The cell's yardsticks: an equal share of R² (100 / p) and the mean of its driver means.
     select
         *,
-        100.0 / count(*) over cell as equal_share_pct,
+        100e0 / count(*) over cell as equal_share_pct,
         avg(driver_mean) over cell as cell_driver_mean
     from with_quarter_start
     window cell as (partition by quarter, segment, touchpoint)
@@ -87,8 +87,8 @@ final as (
             when not is_performing then 'low_priority'
             else 'possible_overkill'
         end as quadrant,
-        (5 - driver_mean) / 4.0 as performance_gap,
-        rescaled_weight_pct / 100.0 * (5 - driver_mean) / 4.0 as improvement_potential,
+        (5 - driver_mean) / 4e0 as performance_gap,
+        rescaled_weight_pct / 100e0 * (5 - driver_mean) / 4e0 as improvement_potential,
         coalesce(fit_status = 'fitted' and n >= {{ min_n }}, false) as is_reportable
     from with_previous
 )

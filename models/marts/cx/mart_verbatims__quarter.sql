@@ -39,7 +39,8 @@ candidates as (
         dominant_groups.dominant_nps_group,
         coalesce(mentions.nps_group = dominant_groups.dominant_nps_group, false) as is_dominant,
         -- A quote with contact details cut out reads worse: used only when nothing else is left.
-        regexp_matches(mentions.comment, '\[(email|phone)\]') as has_masked_contact,
+        (mentions.comment like '%[email]%' or mentions.comment like '%[phone]%')
+            as has_masked_contact,
         md5(mentions.response_id) as stable_hash
     from mentions
     inner join dominant_groups

@@ -90,7 +90,7 @@ final as (
         coalesce(last_answers.n_responses_before, 0) as n_responses_before,
         last_answers.customer_id is not null as has_answered_before,
         last_answers.last_response_at,
-        {{ dbt.datediff('last_answers.last_response_at', 'churn.churned_at', 'day') }}
+        {{ local_days_between('last_answers.last_response_at', 'churn.churned_at') }}
             as days_from_last_response,
         last_answers.last_nps_score,
         last_answers.last_nps_group,

@@ -61,7 +61,7 @@ with_ours as (
         -- 1 = the brand's weakest item in this quarter × channel × location cell.
         row_number() over (
             partition by scored.quarter_start, scored.brand, scored.channel, scored.location
-            order by scored.score_pct, scored.item
+            order by scored.score_pct nulls last, scored.item
         ) as weakness_rank
     from scored
     left join scored as ours

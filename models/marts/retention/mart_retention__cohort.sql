@@ -25,7 +25,7 @@ member_quarters as (
     select
         members.cohort_quarter_start,
         quarters.quarter_start,
-        {{ dbt.datediff('members.cohort_quarter_start', 'quarters.quarter_start', 'quarter') }}
+        {{ quarters_between('members.cohort_quarter_start', 'quarters.quarter_start') }}
             as quarters_since_start,
         coalesce(members.churn_quarter_start > quarters.quarter_start, true) as is_active_at_end
     from members

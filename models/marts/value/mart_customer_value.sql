@@ -23,7 +23,7 @@ final as (
         first_order_at,
         last_order_at,
         -- Days as a customer: to the churn, or to the end of the data for active customers.
-        {{ dbt.datediff('created_at', 'coalesce(churned_at, observed_until)', 'day') }}
+        {{ local_days_between('created_at', 'coalesce(churned_at, observed_until)') }}
             as tenure_days
     from customers
 )

@@ -20,7 +20,7 @@ final as (
         trim(region) as region,
         trim(industry) as industry,
         {{ hash_pii("lower(trim(email))") }} as email_hash,
-        {{ hash_pii("regexp_replace(phone, '[^0-9+]', '', 'g')") }} as phone_hash,
+        {{ hash_pii(regexp_replace_all('phone', "'[^0-9+]'", "''")) }} as phone_hash,
         created_at,
         updated_at,
         extracted_at

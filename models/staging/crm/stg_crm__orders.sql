@@ -3,8 +3,9 @@
 -- A table, incremental on its key: the dedup runs once per new load instead of once per
 -- reference (every test and model that reads a view re-ran the window over all of raw). A
 -- newer load always wins, so a build only needs the rows of loads it has not seen.
+-- (On Spark, without row-level deletes, it is rebuilt in full: macros/incremental.sql.)
 {{ config(
-    materialized='incremental',
+    materialized=kokemus_fact_materialization(),
     unique_key='order_id',
     incremental_strategy=kokemus_incremental_strategy(),
     on_schema_change='fail',

@@ -17,6 +17,7 @@ from orchestration.defs.analytics.clv_models import ClvFitError, ClvResult, fit_
 from orchestration.defs.analytics.tables import replace_table
 from orchestration.defs.transform.dbt import dbt_models
 from orchestration.resources import DuckDBWarehouse
+from orchestration.settings import get_settings
 
 SUMMARY_MODEL = "int_customers__purchase_summary"
 PREDICTIONS_SCHEMA = "analytics"
@@ -98,7 +99,9 @@ def clv_predictions(
         except ClvFitError as exc:
             raise dg.Failure(description=f"CLV fit failed, nothing written: {exc}") from exc
         fit_seconds = time.perf_counter() - started
-        replace_table(con, PREDICTIONS_SCHEMA, PREDICTIONS_TABLE, frame)
+        replace_table(
+            con, PREDICTIONS_SCHEMA, PREDICTIONS_TABLE, frame, lake_dir=get_settings().lake_dir
+        )
     bg, gg = result.bg_nbd, result.gamma_gamma
     if result.fallback_reason:
         context.log.warning(f"Gamma-Gamma fallback to historical means: {result.fallback_reason}")

@@ -274,7 +274,9 @@ def driver_weights_asset(
         bad = count_not_finite(frame)
         if bad:
             raise dg.Failure(description=f"{bad} NaN or infinite weights or means; nothing written")
-        replace_table(con, WEIGHTS_SCHEMA, WEIGHTS_TABLE, frame, ORDER_BY)
+        replace_table(
+            con, WEIGHTS_SCHEMA, WEIGHTS_TABLE, frame, ORDER_BY, lake_dir=get_settings().lake_dir
+        )
     metadata = summary_metadata(frame)
     metadata["answers_with_nps"] = answers.frame.height
     metadata["fit_seconds"] = round(fit_seconds, 3)

@@ -1,9 +1,12 @@
-"""Writing an analytics table back to DuckDB, shared by the Python analytics assets."""
+"""Writing an analytics table back to DuckDB (and the lake), shared by the analytics assets."""
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import duckdb
 import polars as pl
+
+from orchestration.defs.ingest.lake import write_analytics_table
 
 
 def replace_table(
@@ -12,10 +15,13 @@ def replace_table(
     table: str,
     frame: pl.DataFrame,
     order_by: Sequence[str] = (),
+    lake_dir: Path | None = None,
 ) -> None:
     """Replace `schema.table` by `frame` in one transaction: readers see the old or the new rows.
 
-    `order_by` fixes the stored row order, so a rerun writes an identical table.
+    `order_by` fixes the stored row order, so a rerun writes an identical table. With
+    `lake_dir`, the same rows also replace <lake_dir>/<schema>/<table>/part-0.parquet, which
+    the Spark target reads (macros/spark/lake_tables.sql).
     """
     view = f"_replace_{table}"
     order = f" order by {', '.join(order_by)}" if order_by else ""
@@ -29,3 +35,5 @@ def replace_table(
     except Exception:
         con.execute("rollback")
         raise
+    if lake_dir is not None:
+        write_analytics_table(lake_dir, table, frame.sort(order_by) if order_by else frame, schema)

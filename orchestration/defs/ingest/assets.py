@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.defs.ingest.lake import sync_loads
 from orchestration.defs.ingest.loader import SourceResult, ensure_schema, load_source
 from orchestration.defs.ingest.sources import SOURCES, Source
 from orchestration.resources import DuckDBWarehouse
@@ -14,7 +15,9 @@ def raw_asset_key(source_name: str) -> dg.AssetKey:
     return dg.AssetKey(["raw", source_name])
 
 
-def _metadata(result: SourceResult, table_rows: int) -> dict[str, dg.MetadataValue]:
+def _metadata(
+    result: SourceResult, table_rows: int, lake_loads: list[int]
+) -> dict[str, dg.MetadataValue]:
     rejected = [f"{f.message}" for f in result.files if f.status == "rejected"]
     return {
         "files_loaded": dg.MetadataValue.int(result.count("loaded")),
@@ -25,6 +28,7 @@ def _metadata(result: SourceResult, table_rows: int) -> dict[str, dg.MetadataVal
         "rows_loaded": dg.MetadataValue.int(result.total("rows_loaded")),
         "rows_quarantined": dg.MetadataValue.int(result.total("rows_quarantined")),
         "table_rows": dg.MetadataValue.int(table_rows),
+        "lake_loads_written": dg.MetadataValue.int(len(lake_loads)),
         "rejections": dg.MetadataValue.md(
             "\n".join(f"- {m}" for m in rejected) if rejected else "none"
         ),
@@ -39,7 +43,8 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
         description=(
             f"Files in $CX_INBOX/{source.name}/ loaded into raw.{source.name}: one transaction "
             "and one ops.load_audit row per file, bad rows to ops.quarantine, known content "
-            "hashes skipped."
+            "hashes skipped; each load also lands as Parquet in $CX_LAKE_DIR/"
+            f"{source.name}/load_id=<n>/ (immutable)."
         ),
     )
     def _raw_asset(
@@ -56,6 +61,8 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
                 xlsx_sheet=settings.xlsx_sheet,
             )
             table_rows = con.execute(f"select count(*) from raw.{source.name}").fetchall()[0][0]
+            # Every committed load also lands as Parquet (for Spark); never rewritten.
+            lake_loads = sync_loads(con, source, settings.lake_dir)
         for f in result.files:
             if f.status == "rejected":
                 context.log.error(f.message)
@@ -66,7 +73,7 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
                     f"{f.file}: read {f.rows_read}, loaded {f.rows_loaded}, "
                     f"quarantined {f.rows_quarantined}"
                 )
-        return dg.MaterializeResult(metadata=_metadata(result, table_rows))
+        return dg.MaterializeResult(metadata=_metadata(result, table_rows, lake_loads))
 
     return _raw_asset
 
