@@ -22,6 +22,7 @@ from orchestration.defs.analytics.tables import replace_table
 from orchestration.defs.transform.dbt import dbt_models
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import get_settings
+from orchestration.sql import literal, quote
 
 RESPONSES_MODEL = "fct_survey_responses"
 DRIVER_SCORES_MODEL = "stg_survey__driver_scores"
@@ -115,22 +116,14 @@ def read_answers(con: duckdb.DuckDBPyConnection) -> DriverAnswers:
             "rename the driver_<name> columns in the export"
         )
     columns = "".join(
-        f",\n    max(driver_scores.score) filter (where driver_scores.driver = {_literal(d)}) "
-        f"as {_identifier(d)}"
+        f",\n    max(driver_scores.score) filter (where driver_scores.driver = {literal(d)}) "
+        f"as {quote(d)}"
         for d in drivers
     )
     sql = ANSWERS_SQL.format(
         driver_columns=columns, responses=RESPONSES_MODEL, driver_scores=DRIVER_SCORES_MODEL
     )
     return DriverAnswers(con.sql(sql).pl(), drivers)
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _identifier(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
 
 
 def _cells(quarter: pl.DataFrame) -> Iterator[tuple[str, str, pl.DataFrame]]:

@@ -24,12 +24,9 @@ import duckdb
 import polars as pl
 
 from orchestration.defs.ingest.sources import Source
+from orchestration.sql import literal
 
 PART_FILE = "part-0.parquet"
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def partition_dir(root: Path, load_id: int) -> Path:
@@ -43,7 +40,7 @@ def _copy_to_parquet(con: duckdb.DuckDBPyConnection, select: str, folder: Path) 
         return False
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{PART_FILE}.tmp"
-    con.execute(f"copy ({select}) to {_literal(str(tmp))} (format parquet, compression zstd)")
+    con.execute(f"copy ({select}) to {literal(str(tmp))} (format parquet, compression zstd)")
     os.replace(tmp, target)
     return True
 

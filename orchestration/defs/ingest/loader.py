@@ -27,6 +27,7 @@ from orchestration.defs.ingest.readers import (
     scan_bytes,
 )
 from orchestration.defs.ingest.sources import Column, Source, column_aliases, normalise_header
+from orchestration.sql import literal, quote
 
 log = logging.getLogger(__name__)
 
@@ -71,14 +72,6 @@ class SourceResult:
 
     def total(self, attr: str) -> int:
         return sum(getattr(f, attr) for f in self.files)
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, sources: tuple[Source, ...]) -> None:

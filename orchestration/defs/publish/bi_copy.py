@@ -37,6 +37,7 @@ from orchestration.defs.analytics.downstream_dbt import dbt_after_analytics
 from orchestration.defs.transform.dbt import dbt_models, dbt_project
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import get_settings
+from orchestration.sql import literal, quote
 
 DATABASE_FILE = "kokemus.duckdb"
 PARQUET_LINK = "parquet"
@@ -116,10 +117,6 @@ class Edition:
     seconds: float
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _fsync(path: Path) -> None:
     """Flushes a file, or a directory's entries (so a rename in it survives a crash)."""
     fd = os.open(path, os.O_RDONLY)
@@ -138,15 +135,15 @@ def _write_database(
 ) -> dict[str, int]:
     """Copies `tables` into a new DuckDB file at `target`; returns 'schema.table' → rows."""
     alias = "bi_edition"
-    source = _quote(con.execute("select current_database()").fetchall()[0][0])
+    source = quote(con.execute("select current_database()").fetchall()[0][0])
     path = str(target).replace("'", "''")
     con.execute(f"attach '{path}' as {alias} (storage_version '{STORAGE_VERSION}')")
     try:
         counts: dict[str, int] = {}
         for schema in sorted({t.schema for t in tables} | {EDITION_TABLE[0]}):
-            con.execute(f"create schema {alias}.{_quote(schema)}")
+            con.execute(f"create schema {alias}.{quote(schema)}")
         for table in tables:
-            name = f"{_quote(table.schema)}.{_quote(table.name)}"
+            name = f"{quote(table.schema)}.{quote(table.name)}"
             con.execute(f"create table {alias}.{name} as select * from {source}.{name}")
             counts[table.qualified] = con.execute(
                 f"select count(*) from {alias}.{name}"
@@ -167,15 +164,11 @@ def _write_database(
 def _comment(con: duckdb.DuckDBPyConnection, relation: str, table: PublishedTable) -> None:
     """dbt's descriptions as table and column comments (columns the table really has)."""
     if table.description:
-        con.execute(f"comment on table {relation} is {_literal(table.description)}")
+        con.execute(f"comment on table {relation} is {literal(table.description)}")
     present = {r[0] for r in con.execute(f"describe {relation}").fetchall()}
     for column, description in table.columns:
         if column in present:
-            con.execute(f"comment on column {relation}.{_quote(column)} is {_literal(description)}")
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+            con.execute(f"comment on column {relation}.{quote(column)} is {literal(description)}")
 
 
 def _load_ids(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
@@ -203,9 +196,9 @@ def _write_parquet(
     directory.mkdir(parents=True)
     for table in tables:
         path = directory / f"{table.qualified}.parquet"
-        literal = str(path).replace("'", "''")
+        path_literal = str(path).replace("'", "''")
         con.execute(
-            f"copy (select * from {_quote(table.schema)}.{_quote(table.name)}) to '{literal}' "
+            f"copy (select * from {quote(table.schema)}.{quote(table.name)}) to '{path_literal}' "
             "(format parquet, compression zstd)"
         )
         _fsync(path)
