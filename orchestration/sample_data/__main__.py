@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .generator import generate
@@ -54,40 +55,49 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--append-quarter needs --preset")
 
     customers = max(10, round(args.customers * args.scale))
-    started = time.perf_counter()
-    try:
-        written = generate(
+    return _write(
+        parser,
+        args.out,
+        f"for {customers} customers",
+        lambda: generate(
             args.out,
             customers=customers,
             seed=args.seed,
             start_quarter=args.start_quarter,
             quarters=args.quarters,
-        )
-    except ValueError as error:
-        parser.error(str(error))
-    elapsed = time.perf_counter() - started
-    summary = ", ".join(f"{source} {rows}" for source, rows in written.items())
-    print(f"wrote {summary} rows for {customers} customers to {args.out} in {elapsed:.1f} s")
-    return 0
+        ),
+    )
 
 
 def _scale(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     quarters = args.quarters + (1 if args.append_quarter else 0)
-    started = time.perf_counter()
-    try:
-        written = generate_scale(
+    return _write(
+        parser,
+        args.out,
+        f"(preset {args.preset})",
+        lambda: generate_scale(
             args.out,
             preset=args.preset,
             seed=args.seed,
             start_quarter=args.start_quarter,
             quarters=quarters,
             write_from=args.quarters if args.append_quarter else 0,
-        )
+        ),
+    )
+
+
+def _write(
+    parser: argparse.ArgumentParser, out: Path, what: str, write: Callable[[], dict[str, int]]
+) -> int:
+    """Run one generator, turn its ValueError into a usage error, print rows and time."""
+    started = time.perf_counter()
+    try:
+        written = write()
     except ValueError as error:
         parser.error(str(error))
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{source} {rows}" for source, rows in written.items())
-    print(f"wrote {summary} rows (preset {args.preset}) to {args.out} in {elapsed:.1f} s")
+    print(f"wrote {summary} rows {what} to {out} in {elapsed:.1f} s")
     return 0
 
 

@@ -693,7 +693,8 @@ from chunk
 """
 
 
-def _name_pools() -> dict[str, list[str]]:
+def _name_pools() -> tuple[dict[str, list[str]], np.ndarray]:
+    """The name pools, and per region the (start, length) of its public bodies' names."""
     public = []
     spans = []
     for region in REGION_NAMES:
@@ -713,8 +714,7 @@ def _name_pools() -> dict[str, list[str]]:
         "company_industry": texts.COMPANY_INDUSTRIES,
         "public_industry": texts.PUBLIC_INDUSTRIES,
         "public": public,
-        "public_spans": spans,  # type: ignore[dict-item]
-    }
+    }, np.array(spans)
 
 
 CUSTOMER_SELECT = f"""
@@ -743,8 +743,7 @@ def _write_snapshot(con, path: Path, pop: Population, as_of: int) -> int:
     """The CRM as of `as_of`: every customer created before it, current segment and region."""
     out = CsvFile(con, path, CUSTOMER_COLUMNS)
     members = np.flatnonzero(pop.created < as_of)
-    pools = _name_pools()
-    spans = np.array(pools.pop("public_spans"))
+    pools, spans = _name_pools()
     prefixes = ["40", "41", "44", "45", "50"]
     for part in _chunks(len(members)):
         who = members[part]

@@ -24,11 +24,7 @@ import pandas as pd
 import pytest
 
 from orchestration.settings import PROJECT_DIR
-
-if str(PROJECT_DIR) not in sys.path:
-    sys.path.insert(0, str(PROJECT_DIR))
-
-from tests.bench.compare import KEYS, compare_mart  # noqa: E402
+from tests.bench.compare import KEYS, compare_mart
 
 BASELINES = {
     "duckdb": [sys.executable, str(PROJECT_DIR / "tests" / "bench" / "baseline_duckdb.py")],

@@ -176,10 +176,11 @@ def _batches(loads: list[tuple[int, int]], limit: int) -> list[tuple[list[int], 
     each batch with its row count."""
     batches: list[tuple[list[int], int]] = []
     for load_id, rows in loads:
-        if not batches or batches[-1][1] + rows > limit:
-            batches.append(([], 0))
-        batches[-1][0].append(load_id)
-        batches[-1] = (batches[-1][0], batches[-1][1] + rows)
+        if batches and batches[-1][1] + rows <= limit:
+            ids, size = batches.pop()
+            batches.append(([*ids, load_id], size + rows))
+        else:
+            batches.append(([load_id], rows))
     return batches
 
 
