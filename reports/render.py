@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from reports.charts import Series, nps_trend_svg, sparkline_svg
+from reports.coverage import Coverage, coverage_lines, coverage_of, restrict
 from reports.formatting import (
     NumberStyle,
     format_int,
@@ -458,8 +459,13 @@ def quarter_context(
     css: Markup,
     min_n: int,
     sections: SectionData | None = None,
+    coverage: Coverage | None = None,
 ) -> dict[str, Any]:
-    """Everything quarter.html shows, as ready-formatted strings."""
+    """Everything quarter.html shows, as ready-formatted strings.
+
+    `coverage` (reports/coverage.py) says which sources the data stands on; its lines fill the
+    "What this report covers" block. The data passed in is already restricted to it.
+    """
     t = loc.text
     other = "fi" if loc.lang == "en" else "en"
     headline = data.get(quarter, ALL, ALL)
@@ -494,6 +500,7 @@ def quarter_context(
         "chart_svg": _chart(data, quarter, loc, min_n),
         "chart_note": t["chart_note"].format(min_n=format_int(min_n, numbers)),
         "sections": extra,
+        "coverage": [] if coverage is None else coverage_lines(coverage, loc),
         "insights": insights_context(
             data,
             sections or SectionData(),
@@ -795,6 +802,8 @@ def render_reports(
     data = load_mart(warehouse)
     _warn_on_min_n_mismatch(data, min_n)
     sections = load_sections(warehouse)
+    coverage = coverage_of(data, sections)
+    data, sections = restrict(coverage, data, sections)
     wanted = list(data.quarters) if quarters is None else list(dict.fromkeys(quarters))
     for quarter in wanted:
         if not _QUARTER_RE.match(quarter):
@@ -812,7 +821,7 @@ def render_reports(
         table = proposals_csv(sections, quarter)
         attachments = {} if table is None else {proposals_name(quarter): table}
         for lang in LANGUAGES:
-            context = quarter_context(data, quarter, locales[lang], css, min_n, sections)
+            context = quarter_context(data, quarter, locales[lang], css, min_n, sections, coverage)
             html = template.render(context)
             relative += _publish_quarter(out_dir, lang, quarter, html, pdf, attachments)
     relative += _render_indexes(env, data, out_dir, css, min_n, locales)

@@ -7,8 +7,8 @@ value. A mart missing from the warehouse (an older build) leaves its section out
 
 from __future__ import annotations
 
-import logging
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +25,6 @@ from reports.formatting import (
     format_number,
     format_percent,
 )
-
-logger = logging.getLogger(__name__)
 
 ALL = "all"
 PCT_DECIMALS = 1
@@ -56,7 +54,7 @@ QUERIES: Mapping[str, str] = {
     "clv": (
         "select coalesce(segment, 'all') as segment, count(*) as n_customers, "
         "avg(clv) as mean_clv, max(horizon_months) as horizon_months "
-        "from marts.mart_customer_clv group by grouping sets ((segment), ())"
+        "from marts.mart_customer_clv group by grouping sets ((segment), ()) having count(*) > 0"
     ),
     "mystery": (
         "select quarter, brand, is_our_brand, item, n_visits, score_pct, is_reportable, "
@@ -71,6 +69,11 @@ QUERIES: Mapping[str, str] = {
     "reasons": (
         "select quarter, stated_reason, real_reason, n_deals, n_stated, is_reportable "
         "from marts.mart_lost_deals__reason_matrix where competitor = 'all'"
+    ),
+    # What the answers carry (reports/coverage.py): customer ids link them to the CRM.
+    "respondents": (
+        "select count(*) as n_answers, count(customer_id) as n_with_customer_id "
+        "from marts.fct_survey_responses"
     ),
     # The leadership sections (reports/insights.py).
     "benchmarks": "select industry, nps, source, year from seeds.nps_benchmarks order by nps",
@@ -108,8 +111,23 @@ class SectionData:
         return rows if quarter is None else [r for r in rows if r["quarter"] == quarter]
 
 
+class ReportDataError(RuntimeError):
+    """A table the report reads is missing or unreadable: a failed model or a bug, not no data."""
+
+
+def query_table(sql: str) -> str:
+    """The schema.table a report query reads (its first `from`)."""
+    match = re.search(r"\bfrom\s+([\w.]+)", sql)
+    return match.group(1) if match else "?"
+
+
 def load_sections(warehouse: Path) -> SectionData:
-    """Read the extra marts (read-only); each missing or incompatible one is skipped."""
+    """Read every table of QUERIES (read-only).
+
+    An absent source gives an empty mart, which is no data and reads as zero rows. A table that
+    cannot be read at all is a failed or missing model: that stops the report with the table's
+    name rather than publishing a page that silently lacks the section.
+    """
     tables: dict[str, list[Row]] = {}
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -117,8 +135,11 @@ def load_sections(warehouse: Path) -> SectionData:
             try:
                 cursor = con.execute(sql)
             except duckdb.Error as exc:
-                logger.info("report section data %s skipped: %s", name, exc)
-                continue
+                raise ReportDataError(
+                    f"the report cannot read {query_table(sql)} (section data {name!r}) in "
+                    f"{warehouse}: {exc}. Build the marts first (make run); if dbt built it, "
+                    "the model or this query is wrong."
+                ) from exc
             names = [d[0] for d in cursor.description]
             tables[name] = [dict(zip(names, v, strict=True)) for v in cursor.fetchall()]
     finally:

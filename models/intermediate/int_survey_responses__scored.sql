@@ -64,10 +64,12 @@ joined as (
         responses.channel,
         responses.responded_at,
         {{ quarter_start('responses.responded_at') }} as quarter_start,
-        case
-            when responses.customer_id is null then 'anonymous'
-            else coalesce(customer_history.segment, 'unknown')
-        end as segment,
+        -- The CRM's segment at answer time; else the survey file's own; else no segment.
+        coalesce(
+            customer_history.segment,
+            responses.segment,
+            case when responses.customer_id is null then 'anonymous' else 'unknown' end
+        ) as segment,
         coalesce(customer_history.region, 'unknown') as region,
         responses.nps_score,
         responses.csat_score,

@@ -107,9 +107,8 @@ def test_missing_required_column_rejects_the_file_with_a_clear_message(con, tmp_
     assert statuses == {"survey_responses/q3.csv": "rejected", "survey_responses/ok.csv": "loaded"}
     (rejected,) = [f for f in result.files if f.status == "rejected"]
     assert rejected.message.startswith(
-        "survey_responses/q3.csv: required columns customer_id, survey, touchpoint, channel, "
-        "nps_score missing; found: response_id, responded_at, recommend, "
-        "csat_score."
+        "survey_responses/q3.csv: required column nps_score missing; found: response_id, "
+        "responded_at, recommend, csat_score."
     )
     audit = con.execute(
         "select status, rows_read, message is not null from ops.load_audit order by file"

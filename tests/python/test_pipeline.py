@@ -4,9 +4,9 @@ import csv
 import re
 from pathlib import Path
 
-import polars as pl
 import pytest
 from conftest import HELD_BACK_FILE, PipelineRuns
+from recompute import assert_touchpoint_scores_equal, touchpoint_scores
 
 SOURCES_WITH_SAMPLES = [
     "survey_responses",
@@ -76,72 +76,10 @@ def test_planted_bad_rows_are_quarantined_with_their_reason(mart) -> None:
     ]
 
 
-def read_responses_with_polars(inbox: Path) -> pl.DataFrame:
-    """The survey CSVs parsed independently of the loader: the contract's rules in Polars."""
-    frames = [
-        pl.read_csv(p, infer_schema=False)
-        for p in sorted((inbox / "survey_responses").glob("*.csv"))
-    ]
-    raw = pl.concat(frames, how="diagonal")
-    text = pl.col("responded_at")
-    local = pl.coalesce(
-        text.str.strptime(
-            pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S", strict=False
-        ).dt.replace_time_zone("Europe/Helsinki", ambiguous="earliest"),
-        text.str.strptime(pl.Datetime("us"), "%d.%m.%Y %H.%M", strict=False).dt.replace_time_zone(
-            "Europe/Helsinki", ambiguous="earliest"
-        ),
-        text.str.strptime(
-            pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%:z", strict=False
-        ).dt.convert_time_zone("Europe/Helsinki"),
-    )
-    scores = {
-        "nps_score": (0, 10),
-        "csat_score": (1, 5),
-        "ces_score": (1, 7),
-        "loyalty_score": (1, 5),
-    }
-    df = raw.with_columns(
-        local.alias("local_at"), *[pl.col(c).cast(pl.Int64, strict=False) for c in scores]
-    )
-    valid = (
-        pl.col("response_id").is_not_null()
-        & pl.col("local_at").is_not_null()
-        & pl.any_horizontal([pl.col(c).is_not_null() for c in scores])
-    )
-    for c, (lo, hi) in scores.items():
-        valid &= pl.col(c).is_null() | pl.col(c).is_between(lo, hi)
-    return df.filter(valid).with_columns(
-        quarter=pl.format("{}-Q{}", pl.col("local_at").dt.year(), pl.col("local_at").dt.quarter())
-    )
-
-
 def test_mart_scores_equal_an_independent_polars_recomputation(pipeline, mart) -> None:
-    df = read_responses_with_polars(pipeline.inbox)
-    expected = df.group_by("quarter", "touchpoint").agg(
-        n_nps=pl.col("nps_score").count(),
-        nps=100
-        * (
-            (pl.col("nps_score") >= 9).sum().cast(pl.Int64)
-            - (pl.col("nps_score") <= 6).sum().cast(pl.Int64)
-        )
-        / pl.col("nps_score").count(),
-        csat_pct=100 * (pl.col("csat_score") >= 4).sum() / pl.col("csat_score").count(),
-        ces_pct=100 * (pl.col("ces_score") >= 5).sum() / pl.col("ces_score").count(),
-        ces_mean=pl.col("ces_score").mean(),
-    )
-    actual = pl.from_arrow(
-        mart.sql(
-            "select quarter, touchpoint, n_nps, nps, csat_pct, ces_pct, ces_mean "
-            "from marts.mart_cx_scores__quarter where segment = 'all' and touchpoint <> 'all'"
-        ).to_arrow_table()
-    )
-    joined = expected.join(actual, on=["quarter", "touchpoint"], how="full", suffix="_mart")
-    assert joined.height == expected.height == actual.height == 12 * 6
-    assert (joined["n_nps"] == joined["n_nps_mart"]).all()
-    for col in ["nps", "csat_pct", "ces_pct", "ces_mean"]:
-        diff = (joined[col] - joined[f"{col}_mart"]).abs().max()
-        assert diff < 1e-9, col
+    expected = touchpoint_scores(pipeline.inbox)
+    assert_touchpoint_scores_equal(expected, mart)
+    assert expected.height == 12 * 6
 
 
 def test_planted_support_drop_is_found_and_significant(mart) -> None:
@@ -306,3 +244,12 @@ def test_asset_graph_groups_and_report_dependency() -> None:
         AssetKey(["marts", name]) for name in REPORT_MARTS + REPORT_MARTS_AFTER_ANALYTICS
     }
     assert len(report_parents) == 15
+
+
+def test_report_table_snapshot_equals_the_built_warehouse(mart) -> None:
+    """tests/data/report_tables.sql (the unit tests' empty report tables) is what dbt builds."""
+    from report_tables import SNAPSHOT, table_ddl
+
+    assert SNAPSHOT.read_text(encoding="utf-8").splitlines() == table_ddl(mart), (
+        "refresh it: .venv/bin/python -m tests.python.report_tables <warehouse>"
+    )

@@ -122,20 +122,21 @@ def _add_comment_marts(warehouse: Path, comments: list[str]) -> None:
     try:
         con.execute("create schema if not exists seeds")
         con.execute(
-            "create table seeds.verbatim_themes as select * from (values "
+            "create or replace table seeds.verbatim_themes as select * from (values "
             "('price', 'Hinta <i>', 'Price <i>')) as t(theme_id, label_fi, label_en)"
         )
         con.execute(
-            "create table marts.mart_themes__quarter as select * from (values "
+            "create or replace table marts.mart_themes__quarter as select * from (values "
             "('2025-Q2', 'all', 'price', 120, 400, 30.0, 80, 66.7, -35.0, 12.5, true)) "
             "as t(quarter, touchpoint, theme_id, n_mentions, n_comments, "
             "share_of_comments_pct, n_detractors, detractor_share_pct, nps_of_theme, "
             "share_change_pts, is_reportable)"
         )
         con.execute(
-            "create table marts.mart_verbatims__quarter (quarter varchar, theme_id varchar, "
-            "verbatim_rank integer, response_id varchar, touchpoint varchar, segment varchar, "
-            "language varchar, nps_score integer, nps_group varchar, comment varchar)"
+            "create or replace table marts.mart_verbatims__quarter (quarter varchar, "
+            "theme_id varchar, verbatim_rank integer, response_id varchar, touchpoint varchar, "
+            "segment varchar, language varchar, nps_score integer, nps_group varchar, "
+            "comment varchar)"
         )
         con.executemany(
             "insert into marts.mart_verbatims__quarter values "

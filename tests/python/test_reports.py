@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 import pytest
 import yaml
+from report_tables import complete_report_tables
 
 from reports import render as render_module
 from reports.charts import Series, nps_trend_svg
@@ -22,6 +23,7 @@ from reports.formatting import (
     format_signed,
 )
 from reports.render import LOCALES_DIR, load_locale, render_reports
+from reports.sections import ReportDataError
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
@@ -233,7 +235,8 @@ def _write_warehouse(path: Path, rows: list[dict[str, Any]]) -> Path:
         )
     finally:
         con.close()
-    return path
+    # Every other table the report reads, empty: the sources behind them were not loaded.
+    return complete_report_tables(path)
 
 
 class _TextExtractor(HTMLParser):
@@ -700,9 +703,10 @@ def _add_section_marts(path: Path) -> Path:
     con = duckdb.connect(str(path))
     try:
         con.execute(
-            "create table marts.mart_churn__quarter_segment (quarter varchar, quarter_start "
-            "date, segment varchar, active_at_start bigint, churn_pct double, retention_pct "
-            "double, churn_ci_low double, churn_ci_high double, is_reportable boolean)"
+            "create or replace table marts.mart_churn__quarter_segment (quarter varchar, "
+            "quarter_start date, segment varchar, active_at_start bigint, churn_pct double, "
+            "retention_pct double, churn_ci_low double, churn_ci_high double, "
+            "is_reportable boolean)"
         )
         con.execute(
             "insert into marts.mart_churn__quarter_segment values "
@@ -711,13 +715,18 @@ def _add_section_marts(path: Path) -> Path:
             "('2025-Q2', '2025-04-01', 'tiny', 12, 41.67, 58.33, 19.33, 68.05, false)"
         )
         con.execute(
-            "create table marts.mart_lost_deals__price_claims (quarter varchar, competitor "
-            "varchar, n_stated_price_interviewed bigint, price_not_real_pct double, "
+            "create or replace table marts.mart_lost_deals__price_claims (quarter varchar, "
+            "competitor varchar, n_stated_price_interviewed bigint, price_not_real_pct double, "
             "price_not_real_ci_low double, price_not_real_ci_high double, is_reportable boolean)"
         )
         con.execute(
             "insert into marts.mart_lost_deals__price_claims values "
             "('2025-Q2', 'all', 9, 77.78, 45.26, 93.68, false)"
+        )
+        # The sources behind them were loaded (reports/coverage.py reads the load counts).
+        con.execute(
+            "insert into marts.mart_pipeline__loads (source, rows_loaded) values "
+            "('crm_customers', 1000), ('churn_events', 50), ('lost_deals', 9)"
         )
     finally:
         con.close()
@@ -738,8 +747,40 @@ def test_suppressed_churn_and_price_cells_show_n_below_min(warehouse: Path, tmp_
     assert "tiny n < 30" in fi and "41,7" not in fi
 
 
-def test_sections_are_skipped_when_their_marts_are_missing(site: Path) -> None:
-    text = visible_text(_read(site, "en/2025-Q2/index.html"))
+def test_sections_of_sources_not_loaded_are_left_out_and_said_so(site: Path) -> None:
+    # The fixture's warehouse has only scores: every optional source's mart is empty.
+    html = _read(site, "en/2025-Q2/index.html")
+    text = visible_text(html)
     assert "Churn and retention" not in text
     assert "Mystery shopping" not in text
     assert "Methodology" in text
+    coverage = _between(html, '<section aria-labelledby="coverage"', "</section>")
+    sources = re.findall(r'data-source="([^"]+)"', coverage)
+    assert sources == [
+        "crm_customers",
+        "crm_orders",
+        "churn_events",
+        "mystery_shopping",
+        "lost_deals",
+        "improvement_actions",
+        "customer_id",
+    ]
+    assert (
+        "No mystery-shopping visits were loaded, so there is no scorecard against competitors."
+        in visible_text(coverage)
+    )
+    fi = visible_text(_read(site, "fi/2025-Q2/index.html"))
+    assert "Mitä tämä raportti kattaa" in fi
+    assert "Haamuasiointikäyntejä ei ladattu" in fi
+
+
+def test_a_mart_the_report_reads_that_is_missing_fails_naming_it(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    con = duckdb.connect(str(warehouse))
+    con.execute("drop table marts.mart_churn__score_group")
+    con.close()
+    out = tmp_path / "out"
+    with pytest.raises(ReportDataError, match=r"cannot read marts\.mart_churn__score_group"):
+        render_reports(warehouse, out)
+    assert not (out / "en" / "2025-Q2").exists()

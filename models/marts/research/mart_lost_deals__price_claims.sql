@@ -34,6 +34,9 @@ counted as (
         coalesce(sum(case when is_price_not_real then amount end), 0) as amount_price_not_real
     from classified
     group by cube(quarter_start, competitor)
+    -- No lost deals give no rows: the cube's grand total of an empty table would be a row
+    -- counting nothing (n_deals 0), which is no data, not a finding.
+    having count(*) > 0
 ),
 
 final as (

@@ -4,11 +4,13 @@
 -- reference (every test and model that reads a view re-ran the window over all of raw). A
 -- newer load always wins, so a build only needs the rows of loads it has not seen.
 -- (On Spark, without row-level deletes, it is rebuilt in full: macros/incremental.sql.)
+-- A column the contract gains (segment did) is appended to a table built before it: the rows
+-- of earlier loads had no such column, so NULL is their true value.
 {{ config(
     materialized=kokemus_fact_materialization(),
     unique_key='response_id',
     incremental_strategy=kokemus_incremental_strategy(),
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
 ) }}
 
 with source as (
@@ -43,6 +45,8 @@ final as (
         {{ mask_pii('comment') }} as comment,
         {{ mask_pii('suggestion') }} as suggestion,
         lower(trim(language)) as language,
+        -- The segment a survey file may carry (used when the CRM does not know the customer).
+        nullif(lower(trim(segment)), '') as segment,
         _load_id as load_id,
         _line as source_line
     from ranked

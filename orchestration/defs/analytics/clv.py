@@ -75,6 +75,23 @@ def predict(summary: pl.DataFrame, config: ClvConfig) -> tuple[pl.DataFrame, Clv
     return frame, result
 
 
+def empty_predictions(summary: pl.DataFrame) -> pl.DataFrame:
+    """The predictions table with its columns and no rows (no customer has an order)."""
+    return summary.select(
+        "customer_id", "frequency", "recency_weeks", "t_weeks", "mean_repeat_value"
+    ).with_columns(
+        probability_alive=pl.lit(None, dtype=pl.Float64),
+        expected_purchases=pl.lit(None, dtype=pl.Float64),
+        expected_order_value=pl.lit(None, dtype=pl.Float64),
+        expected_revenue=pl.lit(None, dtype=pl.Float64),
+        clv=pl.lit(None, dtype=pl.Float64),
+        horizon_months=pl.lit(None, dtype=pl.Int32),
+        monthly_discount_rate=pl.lit(None, dtype=pl.Float64),
+        margin=pl.lit(None, dtype=pl.Float64),
+        value_model=pl.lit(None, dtype=pl.String),
+    )
+
+
 @dg.asset(
     key=CLV_ASSET_KEY,
     group_name="analytics",
@@ -93,6 +110,17 @@ def clv_predictions(
 ) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         summary = read_summary(con)
+        if summary.is_empty():
+            # No orders loaded (crm_orders is optional): nothing to predict, an empty table.
+            replace_table(
+                con,
+                PREDICTIONS_SCHEMA,
+                PREDICTIONS_TABLE,
+                empty_predictions(summary),
+                lake_dir=get_settings().lake_dir,
+            )
+            context.log.info("no customer has an order: no CLV predictions")
+            return dg.MaterializeResult(metadata={"customers": 0, "value_model": "none"})
         started = time.perf_counter()
         try:
             frame, result = predict(summary, config)

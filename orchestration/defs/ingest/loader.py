@@ -104,6 +104,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, sources: tuple[Source, ...]) -
         con.execute(
             f"create table if not exists raw.{source.name} ({', '.join(cols)}, {META_COLUMNS})"
         )
+        # A column the contract gained after this warehouse was created: added, empty for
+        # the loads before it (the loader inserts by name).
+        for c in source.columns:
+            con.execute(
+                f"alter table raw.{source.name} add column if not exists "
+                f"{quote(c.name)} {SQL_TYPES[c.kind]}"
+            )
         if source.wide_table:
             key = source.key[0]
             con.execute(

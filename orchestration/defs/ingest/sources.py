@@ -72,10 +72,12 @@ SURVEY_RESPONSES = Source(
     name="survey_responses",
     columns=(
         Column("response_id", not_empty=True),
-        Column("customer_id"),
-        Column("survey"),
-        Column("touchpoint"),
-        Column("channel"),
+        # Anonymous surveys have no customer id; a tool's export may lack the survey, the
+        # touchpoint or the channel: empty columns, 'unknown' where a dimension needs a value.
+        Column("customer_id", required=False),
+        Column("survey", required=False),
+        Column("touchpoint", required=False),
+        Column("channel", required=False),
         Column("responded_at", "timestamp", not_empty=True),
         _score("nps_score", 0, 10, required=True),
         _score("csat_score", 1, 5),
@@ -91,6 +93,9 @@ SURVEY_RESPONSES = Source(
         Column("comment", required=False),
         Column("suggestion", required=False),
         Column("language", required=False),
+        # A survey tool may carry the customer's segment; the CRM's segment at answer time wins
+        # when the customer is in the CRM export (int_survey_responses__scored).
+        Column("segment", required=False),
     ),
     key=("response_id",),
     wide_prefix="driver_",

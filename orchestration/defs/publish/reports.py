@@ -24,10 +24,12 @@ from orchestration.defs.transform.dbt import dbt_models
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import get_settings
 from reports.render import render_reports
+from reports.sections import ReportDataError
 
 # Every mart the renderer reads (reports/render.py and reports/sections.py).
 REPORT_MARTS = [
     "mart_cx_scores__quarter",
+    "fct_survey_responses",
     "mart_churn__quarter_segment",
     "mart_churn__score_group",
     "mart_retention__cohort",
@@ -65,13 +67,18 @@ def quarterly_reports(
     settings = get_settings()
     warehouse_path = Path(warehouse.path) if warehouse.path else settings.warehouse
     quarters = quarters_of_window(context.partition_time_window)
-    result = render_reports(
-        warehouse_path,
-        settings.reports_dir,
-        min_n=settings.min_reportable_n,
-        quarters=quarters,
-        pdf=settings.reports_pdf,
-    )
+    try:
+        result = render_reports(
+            warehouse_path,
+            settings.reports_dir,
+            min_n=settings.min_reportable_n,
+            quarters=quarters,
+            pdf=settings.reports_pdf,
+        )
+    except ReportDataError as exc:
+        # A mart the report reads is missing or unreadable: nothing is published, and the
+        # run fails naming it (an absent source gives an empty mart, which renders fine).
+        raise dg.Failure(description=str(exc)) from exc
     if result.skipped:
         context.log.info(f"no survey data, not published: {', '.join(result.skipped)}")
     return dg.MaterializeResult(

@@ -104,9 +104,9 @@ def text_cases() -> dict[str, bytes]:
     c["missing_column.csv"] = lines(
         SURVEY.replace("nps_score", "recommend"), survey("R1"), survey("R2")
     )
-    c["missing_columns_many.csv"] = lines(
-        "response_id,responded_at,nps,csat_score", "R1,2025-04-03,9,5"
-    )
+    c["missing_columns_many.csv"] = lines("respondent,answered,nps,csat_score", "R1,2025-04-03,9,5")
+    # Only the id, the time and a score: an anonymous survey without survey / touchpoint / channel.
+    c["minimal_columns.csv"] = lines("response_id,responded_at,nps", "R1,2025-04-03,9")
     c["extra_columns.csv"] = lines(
         SURVEY + ",Vastaajan IP,internal_flag",
         survey("R1") + ",10.0.0.1,x",

@@ -1,0 +1,180 @@
+"""Any real inbox runs green: survey answers are the one required source.
+
+Each scenario copies a subset of one generated sample into its own inbox and runs the whole
+Dagster job on it, as `make run` does. For each run: it succeeds, every closed quarter with
+answers has its en and fi report, the "What this report covers" block names exactly the absent
+sources, the BI copy is published, and the quarter × touchpoint scores equal a recomputation
+from the CSVs. All seven sources from the start is the session's `pipeline` fixture.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from conftest import run_build_all
+from recompute import assert_touchpoint_scores_equal, read_responses_with_polars, touchpoint_scores
+
+from reports.coverage import OPTIONAL_SOURCES
+
+CUSTOMERS = 400
+QUARTERS = 4  # 2023-Q1 … 2023-Q4: every one closed, every one with answers
+ALL_SOURCES = ("survey_responses", *OPTIONAL_SOURCES)
+# Sources whose first files arrive only in a later run.
+LATE = ("crm_orders", "mystery_shopping", "improvement_actions")
+LANGS = ("en", "fi")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one run left behind, read right after it (a later run may change the files)."""
+
+    success: bool
+    quarters: tuple[str, ...]  # quarters with answers, recomputed from the inbox
+    pages: frozenset[tuple[str, str]]  # (lang, quarter) with an index.html
+    coverage: dict[tuple[str, str], list[str]]  # (lang, quarter) -> data-source of each line
+    bi_copy: bool
+    expected_scores: pl.DataFrame
+    warehouse: Path
+
+
+def coverage_sources(html: str) -> list[str]:
+    """The data-source of each line of a page's "What this report covers" block."""
+    block = re.search(r'<section aria-labelledby="coverage".*?</section>', html, re.S)
+    return [] if block is None else re.findall(r'data-source="([^"]+)"', block.group(0))
+
+
+def _run(root: Path, mp: pytest.MonkeyPatch) -> Outcome:
+    mp.setenv("CX_INBOX", str(root / "inbox"))
+    mp.setenv("CX_WAREHOUSE", str(root / "warehouse.duckdb"))
+    mp.setenv("CX_REPORTS_DIR", str(root / "reports"))
+    mp.setenv("CX_INBOX_SETTLE_SECONDS", "0")
+    mp.setenv("CX_REPORTS_PDF", "0")
+    success = run_build_all().success
+    quarters = tuple(sorted(set(read_responses_with_polars(root / "inbox")["quarter"])))
+    pages = {
+        (lang, quarter): (root / "reports" / lang / quarter / "index.html")
+        for lang in LANGS
+        for quarter in quarters
+    }
+    published = root / "published"
+    return Outcome(
+        success=success,
+        quarters=quarters,
+        pages=frozenset(k for k, p in pages.items() if p.is_file()),
+        coverage={
+            k: coverage_sources(p.read_text(encoding="utf-8"))
+            for k, p in pages.items()
+            if p.is_file()
+        },
+        bi_copy=(published / "kokemus.duckdb").is_file()
+        and (published / "manifest.json").is_file(),
+        expected_scores=touchpoint_scores(root / "inbox"),
+        warehouse=root / "warehouse.duckdb",
+    )
+
+
+def _copy(sample: Path, inbox: Path, sources: tuple[str, ...]) -> None:
+    for source in sources:
+        shutil.copytree(sample / source, inbox / source, dirs_exist_ok=True)
+
+
+def _drop_column(path: Path, column: str) -> None:
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    fields = [f for f in rows[0] if f != column]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+SUBSETS: dict[str, tuple[str, ...]] = {
+    "survey_only": ("survey_responses",),
+    "survey_customers": ("survey_responses", "crm_customers"),
+    "survey_customers_orders": ("survey_responses", "crm_customers", "crm_orders"),
+    "survey_customers_orders_churn": (
+        "survey_responses",
+        "crm_customers",
+        "crm_orders",
+        "churn_events",
+    ),
+}
+EXPECTED_ABSENT: dict[str, list[str]] = {
+    "survey_only": list(OPTIONAL_SOURCES),
+    "survey_customers": [s for s in OPTIONAL_SOURCES if s != "crm_customers"],
+    "survey_customers_orders": [
+        "churn_events",
+        "mystery_shopping",
+        "lost_deals",
+        "improvement_actions",
+    ],
+    "survey_customers_orders_churn": ["mystery_shopping", "lost_deals", "improvement_actions"],
+    "late_first_run": list(LATE),
+    "late_second_run": [],
+    # No customer_id column at all: nothing links an answer to a customer.
+    "anonymous": [*OPTIONAL_SOURCES, "customer_id"],
+}
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
+    from orchestration.sample_data import generate
+
+    sample = tmp_path_factory.mktemp("any_inbox_sample") / "inbox"
+    generate(sample, customers=CUSTOMERS, seed=11, quarters=QUARTERS)
+    out: dict[str, Outcome] = {}
+    with pytest.MonkeyPatch.context() as mp:
+        for name, sources in SUBSETS.items():
+            root = tmp_path_factory.mktemp(name)
+            _copy(sample, root / "inbox", sources)
+            out[name] = _run(root, mp)
+        root = tmp_path_factory.mktemp("late")
+        _copy(sample, root / "inbox", tuple(s for s in ALL_SOURCES if s not in LATE))
+        out["late_first_run"] = _run(root, mp)
+        _copy(sample, root / "inbox", LATE)
+        out["late_second_run"] = _run(root, mp)
+        root = tmp_path_factory.mktemp("anonymous")
+        _copy(sample, root / "inbox", ("survey_responses",))
+        for path in (root / "inbox" / "survey_responses").glob("*.csv"):
+            _drop_column(path, "customer_id")
+        out["anonymous"] = _run(root, mp)
+    return out
+
+
+@pytest.mark.parametrize("name", list(EXPECTED_ABSENT))
+def test_every_inbox_runs_green_with_its_reports_coverage_and_bi_copy(
+    outcomes: dict[str, Outcome], name: str
+) -> None:
+    outcome = outcomes[name]
+    assert outcome.success, f"{name}: the run failed"
+    assert outcome.quarters == ("2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4")
+    assert outcome.pages == {(lang, q) for lang in LANGS for q in outcome.quarters}
+    assert set(map(tuple, outcome.coverage.values())) == {tuple(EXPECTED_ABSENT[name])}
+    assert outcome.bi_copy
+
+
+@pytest.mark.parametrize("name", ["survey_only", "survey_customers_orders_churn", "anonymous"])
+def test_scores_equal_a_recomputation_from_the_csvs(
+    outcomes: dict[str, Outcome], name: str
+) -> None:
+    outcome = outcomes[name]
+    con = duckdb.connect(str(outcome.warehouse), read_only=True)
+    try:
+        assert_touchpoint_scores_equal(outcome.expected_scores, con)
+    finally:
+        con.close()
+    assert outcome.expected_scores.height == QUARTERS * 6
+
+
+def test_all_seven_sources_leave_nothing_out(pipeline) -> None:
+    pages = sorted(pipeline.reports.glob("*/20??-Q?/index.html"))
+    assert len(pages) == len(LANGS) * 12
+    for page in pages:
+        assert coverage_sources(page.read_text(encoding="utf-8")) == [], page
