@@ -150,8 +150,8 @@ def _origin(run: dg.DagsterRun) -> str:
         if tag in run.tags:
             return f"{kind} {run.tags[tag]}"
     args = sys.argv[1:]
-    if args[:2] == ["api", "execute_run"]:  # the run worker the UI's launcher starts
-        return "launched from the Dagster UI"
+    if args[:2] == ["api", "execute_run"]:  # the run worker `dagster dev` starts
+        return "launched from the Dagster UI or daemon"
     words = [Path(sys.argv[0]).name if sys.argv else "python"]
     for arg in args:  # without `make run`'s partition tags, a JSON object
         if arg == "--tags" or arg.startswith("{"):
@@ -170,8 +170,8 @@ class WarehouseLockedExecutor(dg.Executor):
     def __init__(self, inner: dg.Executor) -> None:
         self._inner = inner
 
-    @property
     # Typed loosely: RetryMode, StepDependencyConfig and the contexts are not public API.
+    @property
     def retries(self):
         return self._inner.retries
 
