@@ -13,6 +13,7 @@ from orchestration.defs.jobs import build_all
 from orchestration.defs.publish.reports import publish_closed_quarter
 from orchestration.defs.transform.dbt import dbt_resource
 from orchestration.resources import DuckDBWarehouse
+from orchestration.warehouse_lock import in_process_holding_warehouse
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_package_module(defs_package),
@@ -21,6 +22,7 @@ defs = dg.Definitions(
     schedules=[publish_closed_quarter],
     sensors=[inbox_sensor],
     resources={"warehouse": DuckDBWarehouse(), "dbt": dbt_resource},
-    # DuckDB allows one writing process: steps run one after another in the run's process.
-    executor=dg.in_process_executor,
+    # DuckDB allows one writing process: steps run one after another in the run's process,
+    # and a run waits for any other run to finish with the warehouse before its first step.
+    executor=in_process_holding_warehouse,
 )

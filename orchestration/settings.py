@@ -32,6 +32,7 @@ class Settings:
     reports_first_quarter: str = "2023-Q1"
     reports_pdf: bool = True
     timezone: str = "Europe/Helsinki"
+    warehouse_lock_timeout: float = 600.0
 
 
 def get_settings() -> Settings:
@@ -58,4 +59,7 @@ def get_settings() -> Settings:
         reports_first_quarter=os.environ.get("CX_REPORTS_FIRST_QUARTER", "2023-Q1"),
         # PDF next to each quarter's HTML (WeasyPrint); 0 skips it for quick local runs.
         reports_pdf=os.environ.get("CX_REPORTS_PDF", "1") not in {"0", "false", "no"},
+        # How long a run waits for another run holding the warehouse before it gives up, in
+        # seconds, before its first step (orchestration/warehouse_lock.py).
+        warehouse_lock_timeout=float(os.environ.get("CX_WAREHOUSE_LOCK_TIMEOUT", "600")),
     )

@@ -15,6 +15,8 @@ from orchestration.defs.ingest.sensors import inbox_sensor
 def inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CX_INBOX", str(tmp_path))
     monkeypatch.setenv("CX_INBOX_SETTLE_SECONDS", "5")
+    # A warehouse of its own: a `make run` in this checkout must not make the sensor skip.
+    monkeypatch.setenv("CX_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
     (tmp_path / "survey_responses").mkdir()
     return tmp_path
 

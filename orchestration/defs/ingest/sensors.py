@@ -2,6 +2,9 @@
 
 It never opens the warehouse (a run may be writing it): it remembers each file's size and
 modification time in its cursor, and the run itself skips contents it has loaded before.
+While a run holds the warehouse (orchestration/warehouse_lock.py) it skips the tick without
+taking the files into its cursor, so they start a run on the first tick after that run ends
+instead of a run that waits, or gives up, behind it.
 """
 
 import hashlib
@@ -15,6 +18,7 @@ from orchestration.defs.ingest.sources import SOURCES
 from orchestration.defs.jobs import build_all
 from orchestration.defs.publish.partitions import all_closed_quarters_tags
 from orchestration.settings import get_settings
+from orchestration.warehouse_lock import current_holder
 
 
 def settled_inbox_files() -> dict[str, str]:
@@ -43,6 +47,12 @@ def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     current = settled_inbox_files()
     new = sorted(rel for rel, fingerprint in current.items() if seen.get(rel) != fingerprint)
     requests = []
+    if new and (holder := current_holder(get_settings().warehouse)) is not None:
+        return dg.SensorResult(
+            skip_reason=f"{len(new)} new or changed inbox file(s) wait: the warehouse is held "
+            f"by {holder.describe()}",
+            cursor=context.cursor,
+        )
     if new:
         key = hashlib.sha256(json.dumps([[r, current[r]] for r in new]).encode()).hexdigest()
         # New data can change any quarter's figures, so the run re-renders every closed quarter.
