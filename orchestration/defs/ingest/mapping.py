@@ -267,7 +267,8 @@ def _first_rows(con: duckdb.DuckDBPyConnection, width: int, n: int = 2) -> list[
 
 def detect_layout(con: duckdb.DuckDBPyConnection, header: list[str]) -> Layout:
     """Recognise the tool from the header rows (row 1 in `header`, rows 2-3 still in `_in`)."""
-    header = [(h or "").strip() for h in header]
+    # A blank xlsx header cell comes from the reader as fastexcel's placeholder name.
+    header = [re.sub(r"^__UNNAMED__\d+$", "", (h or "").strip()) for h in header]
     rows = _first_rows(con, len(header))
     row2 = [(v or "").strip() for v in rows[0][1:]] if rows else []
     row3 = [(v or "").strip() for v in rows[1][1:]] if len(rows) > 1 else []
@@ -553,7 +554,7 @@ def _labels(con: duckdb.DuckDBPyConnection, layout: Layout, column: HeaderColumn
         return None
     for scale in SCALES:
         if all(v.lower() in scale for v in values):
-            pairs = ", ".join(f"{_yaml_str(t)}: {i + 1}" for i, t in enumerate(scale))
+            pairs = ", ".join(f"{_yaml_str(t.capitalize())}: {i + 1}" for i, t in enumerate(scale))
             return "{" + pairs + "}"
     pairs = ", ".join(f"{_yaml_str(v)}: 0" for v in values)
     return "{" + pairs + "}   # EDIT: the number of each answer"
