@@ -366,6 +366,7 @@ def formbricks_rows() -> list[list[object]]:
 TOOLS = {
     "qualtrics_csv": ("qualtrics_relationship_2024.csv", QUALTRICS_MAPPING),
     "qualtrics_xlsx": ("qualtrics_relationship_2024.xlsx", QUALTRICS_MAPPING),
+    "qualtrics_2016_csv": ("qualtrics_relationship_2016.csv", QUALTRICS_MAPPING),
     "surveymonkey_csv": ("Sheet_1.csv", SURVEYMONKEY_MAPPING),
     "surveymonkey_xlsx": ("Sheet_1.xlsx", SURVEYMONKEY_MAPPING.replace("*.csv", "*.xlsx")),
     "google_forms_csv": ("Asiakaskysely (Vastaukset) - Lomakkeen vastaukset 1.csv", None),
@@ -376,6 +377,10 @@ TOOLS = {
 
 
 def tool_rows(tool: str) -> list[list[object]]:
+    if tool == "qualtrics_2016_csv":  # row 3 as {'ImportId': 'QID1'}, Status as numbers
+        rows = qualtrics_rows(("0", "1", "8"))
+        rows[2] = ["{'ImportId': '" + json.loads(c)["ImportId"] + "'}" for c in map(str, rows[2])]
+        return rows
     if tool.startswith("qualtrics"):
         return qualtrics_rows(
             ("IP Address", "Survey Preview", "Spam") if tool.endswith("csv") else ("0", "1", "8"),
@@ -600,3 +605,12 @@ def test_real_exports_are_recognised(con, name: str, tool: str) -> None:
     path = REAL / name
     read = read_file(con, path, scan_bytes(path), name)
     assert detect_layout(con, read.header).tool == tool
+
+
+def test_a_contract_file_whose_first_answer_says_response_is_not_surveymonkey(con, tmp_path):
+    rows = contract_rows()
+    rows[1][-1] = "Response"
+    inbox = tmp_path / "inbox"
+    write(inbox / "survey_responses", "contract.csv", rows)
+    (result,) = load_source(con, SURVEY_RESPONSES, inbox).files
+    assert (result.status, result.rows_loaded) == ("loaded", len(ANSWERS)), result.message

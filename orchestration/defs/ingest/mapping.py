@@ -286,7 +286,8 @@ def detect_layout(con: duckdb.DuckDBPyConnection, header: list[str]) -> Layout:
             for i, h in enumerate(header)
         ]
         return Layout("qualtrics-legacy", columns, (rows[0][0],))
-    if row2 and any(v.lower() in PLAIN_ANSWER for v in row2):
+    # SurveyMonkey: row 2 is empty under the respondent id and `Response` under a question.
+    if row2 and not row2[0] and any(v.lower() in PLAIN_ANSWER for v in row2):
         columns, question = [], ""
         for i, h in enumerate(header):
             question = h or question
