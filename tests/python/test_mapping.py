@@ -436,14 +436,15 @@ def test_google_forms_cumulative_reexport_loads_each_answer_once(con, tmp_path: 
     write(folder, "Asiakaskysely 1.csv", google_forms_rows(ANSWERS[:2]))
     (first,) = load_source(con, SURVEY_RESPONSES, tmp_path / "inbox").files
     assert (first.rows_loaded, first.rows_excluded) == (2, 0)
-    write(folder, "Asiakaskysely 2.csv", google_forms_rows(ANSWERS))
+    # The next export repeats every answer; one answer came in twice (same content).
+    write(folder, "Asiakaskysely 2.csv", google_forms_rows([*ANSWERS, ANSWERS[3]]))
     results = load_source(con, SURVEY_RESPONSES, tmp_path / "inbox").files
     second = next(r for r in results if r.file.endswith("2.csv"))
     assert (second.status, second.rows_read, second.rows_loaded, second.rows_excluded) == (
         "loaded",
-        4,
+        5,
         2,
-        2,
+        3,
     )
     ids = con.execute("select response_id from raw.survey_responses").fetchall()
     assert len(ids) == len({i for (i,) in ids}) == len(ANSWERS)

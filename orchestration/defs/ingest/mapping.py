@@ -437,6 +437,16 @@ def apply_mapping(
             con.execute(f"delete from _in where {seen}")
             excluded += again
             notes.append(f"{again} answer(s) loaded from an earlier export excluded")
+        rid = f"c{names.index('response_id')}"
+        repeated = (
+            f"_line in (select _line from (select _line, row_number() over "
+            f"(partition by {rid} order by _line) as n from _in) where n > 1)"
+        )
+        twice = con.execute(f"select count(*) from _in where {repeated}").fetchall()[0][0]
+        if twice:
+            con.execute(f"delete from _in where {repeated}")
+            excluded += twice
+            notes.append(f"{twice} answer(s) repeated within the file excluded")
     used = {c.pos for c in found.values()}
     if status is not None:
         used.add(status.pos)
