@@ -422,6 +422,8 @@ def test_a_tools_export_loads_as_the_contract_csv_does(
     ((read, loaded, quarantined, excluded, left_out, message),) = audit
     assert read == loaded + quarantined + excluded
     assert left_out and ("mail" in left_out.lower() or "Sähköposti" in left_out)
+    file_format = con.execute("select file_format from ops.load_audit").fetchall()[0][0]
+    assert f"{tool.split('_')[0]}" in file_format.replace("_", "").replace("-", "")
     if qualtrics:
         assert "IPAddress" in left_out and "preview or spam" in message
     lake = tmp_path / "lake"

@@ -458,7 +458,9 @@ def _insert(
         extra = ", ".join(left_out) or None
         file_format = _file_format(read)
         if mapped:
-            file_format += f"; mapped by {mapping.MAPPING_FILE} entry {mapped.files!r}"
+            file_format += (
+                f"; {mapped.tool} export mapped by {mapping.MAPPING_FILE} entry {mapped.files!r}"
+            )
         _audit(
             con,
             source,

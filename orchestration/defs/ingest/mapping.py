@@ -139,6 +139,7 @@ class Layout:
 class Mapped:
     read: ReadResult
     files: str  # the entry's glob
+    tool: str  # the detected layout
     excluded: int = 0
     left_out: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -456,7 +457,7 @@ def apply_mapping(
         for line, _, why in read.malformed
     ]
     mapped_read = replace(read, header=names, malformed=malformed, row_reason="_in._map_reason")
-    return Mapped(mapped_read, entry.files, excluded, left_out, notes)
+    return Mapped(mapped_read, entry.files, layout.tool, excluded, left_out, notes)
 
 
 # -- suggestion ---------------------------------------------------------------------------------
