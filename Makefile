@@ -23,7 +23,8 @@ export DO_NOT_TRACK := 1
 comma := ,
 DBT_SOURCES := dbt_project.yml profiles.yml $(shell find models macros seeds snapshots tests/dbt -type f 2>/dev/null)
 
-.PHONY: help venv prepare sample demo run dev test test-spark lint fmt clean docs metrics bench
+.PHONY: help venv prepare sample demo run dev test test-spark lint fmt clean docs metrics bench \
+	suggest-mapping
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -101,6 +102,11 @@ metrics: prepare  ## query the semantic layer on the BI copy (METRICS=… GROUP_
 		--metrics '$(METRICS)' $(if $(GROUP_BY),--group-by '$(GROUP_BY)') \
 		$(if $(WHERE),--where "$(WHERE)") \
 		$(if $(GROUP_BY),--order $(firstword $(subst $(comma), ,$(GROUP_BY))))
+
+# Reads only the file's header rows and a few answers; writes nothing (see README).
+suggest-mapping: $(STAMP)  ## print a _mapping.yml entry for a survey-tool export (FILE=…)
+	@test -n "$(FILE)" || { echo 'usage: make suggest-mapping FILE=path/to/export.csv'; exit 2; }
+	@$(BIN)/python -m orchestration.defs.ingest.mapping "$(FILE)" $(if $(SOURCE),--source $(SOURCE))
 
 lint: prepare  ## ruff and sqlfluff (dbt templater)
 	$(BIN)/ruff check .

@@ -62,3 +62,16 @@ def test_changed_file_is_new_again(inbox: Path) -> None:
     age(f, 30)
     result = tick(cursor)
     assert len(result.run_requests) == 1
+
+
+def test_an_edited_mapping_requests_a_run(inbox: Path) -> None:
+    f = inbox / "survey_responses" / "export.csv"
+    f.write_text("Timestamp,NPS\n")
+    age(f, 60)
+    cursor = tick().cursor
+    mapping = inbox / "survey_responses" / "_mapping.yml"
+    mapping.write_text('- files: "export*"\n')
+    age(mapping, 30)
+    result = tick(cursor)
+    assert result.run_requests[0].tags["kokemus/new_files"] == "1"
+    assert tick(result.cursor).run_requests == []

@@ -12,7 +12,7 @@ from orchestration.resources import DuckDBWarehouse
 # For every loaded file: the audit's own sum, and the audit vs the rows really in raw / quarantine.
 RECONCILIATION_SQL = """
 with audit as (
-    select load_id, file, rows_read, rows_loaded, rows_quarantined
+    select load_id, file, rows_read, rows_loaded, rows_quarantined, rows_excluded
     from ops.load_audit where source = ? and status = 'loaded'
 ),
 landed as (
@@ -27,7 +27,7 @@ select
 from audit
 left join landed using (load_id)
 left join held using (load_id)
-where audit.rows_read <> audit.rows_loaded + audit.rows_quarantined
+where audit.rows_read <> audit.rows_loaded + audit.rows_quarantined + audit.rows_excluded
     or coalesce(landed.n, 0) <> audit.rows_loaded
     or coalesce(held.n, 0) <> audit.rows_quarantined
 order by audit.file
@@ -50,7 +50,7 @@ def build_source_checks(source: Source) -> list[dg.AssetChecksDefinition]:
         asset=key,
         name="rows_reconcile",
         blocking=True,
-        description="For every loaded file: rows read = rows loaded + rows quarantined, and "
+        description="For every loaded file: rows read = loaded + quarantined + excluded, and "
         "the raw table and the quarantine hold exactly those rows.",
     )
     def _reconcile(warehouse: DuckDBWarehouse) -> dg.AssetCheckResult:

@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 
+from orchestration.defs.ingest import mapping
 from orchestration.defs.ingest.readers import (
     READABLE_SUFFIXES,
     FileScan,
@@ -59,6 +60,7 @@ class FileResult:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    rows_excluded: int = 0  # not answers (Qualtrics previews, spam), or loaded before
     message: str = ""
 
 
@@ -86,8 +88,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, sources: tuple[Source, ...]) -
             rows_read bigint not null, rows_loaded bigint not null,
             rows_quarantined bigint not null, message varchar, extra_columns varchar,
             file_format varchar,
-            loaded_at timestamptz not null default current_timestamp
+            loaded_at timestamptz not null default current_timestamp,
+            rows_excluded bigint not null default 0
         )"""
+    )
+    # Warehouses made before rows_excluded: the column is added at the end, as created above.
+    con.execute(
+        "alter table ops.load_audit add column if not exists rows_excluded bigint default 0"
     )
     con.execute(
         """
@@ -292,9 +299,11 @@ def _check_scales(
             )
 
 
-def _build_select(source: Source, cmap: ColumnMap, snapshot_date: str | None) -> tuple[str, str]:
+def _build_select(
+    source: Source, cmap: ColumnMap, snapshot_date: str | None, row_reason: str | None = None
+) -> tuple[str, str]:
     """Typed projection and the reason expression over temp table _in."""
-    exprs, reasons = [], []
+    exprs, reasons = [], [row_reason] if row_reason else []
     for column in source.columns:
         v = _value(cmap.canonical.get(column.name))
         scale = None
@@ -350,11 +359,33 @@ def load_file(
     """Load one file in one transaction; never raises for bad input."""
     rel = path.relative_to(inbox).as_posix()
     scan = scan_bytes(path)
+    try:
+        entry = mapping.entry_for(path.parent, source, path.name)
+    except mapping.MappingError as exc:
+        _audit(con, source, rel, scan, "rejected", 0, 0, f"{rel}: {exc}", None, None)
+        log.error("%s: %s", rel, exc)
+        return FileResult(rel, "rejected", message=f"{rel}: {exc}")
+    # A mapped file is its bytes and its entry: after the entry changes it loads again.
+    scan = replace(scan, content_hash=mapping.content_hash(scan.content_hash, entry))
     if _already_loaded(con, scan.content_hash):
         return FileResult(rel, "skipped", message="same content already loaded")
+    mapped = None
     try:
         read = read_file(con, path, scan, rel, xlsx_sheet)
-        cmap = map_columns(source, read.header, rel)
+        layout = mapping.detect_layout(con, read.header)
+        if entry is not None:
+            mapped = mapping.apply_mapping(con, source, entry, layout, read, rel)
+            read = mapped.read
+        elif layout.header_lines:  # a survey tool's export: never the contract's layout
+            raise RejectedFile(mapping.unmapped_message(con, source, layout, rel, path.name))
+        try:
+            cmap = map_columns(source, read.header, rel)
+        except RejectedFile as exc:
+            if entry is not None:
+                raise
+            raise RejectedFile(
+                mapping.unmapped_message(con, source, layout, rel, path.name, str(exc))
+            ) from exc
         snapshot_date = _snapshot_date(source, path, rel)
         _check_scales(con, source, cmap, rel)
     except RejectedFile as exc:
@@ -363,7 +394,7 @@ def load_file(
         log.error("%s", exc)
         return FileResult(rel, "rejected", message=str(exc))
     try:
-        return _insert(con, source, rel, scan, read, cmap, snapshot_date)
+        return _insert(con, source, rel, scan, read, cmap, snapshot_date, mapped)
     finally:
         con.execute("drop table if exists _checked")
         con.execute("drop table if exists _in")
@@ -383,8 +414,9 @@ def _insert(
     read: ReadResult,
     cmap: ColumnMap,
     snapshot_date: str | None,
+    mapped: mapping.Mapped | None = None,
 ) -> FileResult:
-    select, reason = _build_select(source, cmap, snapshot_date)
+    select, reason = _build_select(source, cmap, snapshot_date, read.row_reason)
     wide_select = "".join(f", {_value(p)} as {quote(w)}" for w, p in cmap.wide.items())
     prefix = source.wide_prefix or ""
     con.execute("begin transaction")
@@ -427,8 +459,15 @@ def _insert(
         parsed, loaded = con.execute(
             "select count(*), count(*) filter (where _reason is null) from _checked"
         ).fetchall()[0]
-        rows_read = parsed + len(read.malformed)
-        extra = ", ".join(cmap.extra) or None
+        excluded = mapped.excluded if mapped else 0
+        rows_read = parsed + len(read.malformed) + excluded
+        left_out = mapped.left_out if mapped else cmap.extra
+        extra = ", ".join(left_out) or None
+        file_format = _file_format(read)
+        if mapped:
+            file_format += (
+                f"; {mapped.tool} export mapped by {mapping.MAPPING_FILE} entry {mapped.files!r}"
+            )
         _audit(
             con,
             source,
@@ -437,19 +476,25 @@ def _insert(
             "loaded",
             rows_read,
             loaded,
-            None,
+            "; ".join(mapped.notes) if mapped and mapped.notes else None,
             extra,
-            _file_format(read),
+            file_format,
             load_id=load_id,
+            excluded=excluded,
         )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    if cmap.extra:
+    if left_out:
         log.warning("%s: columns not in the contract were not loaded: %s", rel, extra)
     return FileResult(
-        rel, "loaded", rows_read=rows_read, rows_loaded=loaded, rows_quarantined=rows_read - loaded
+        rel,
+        "loaded",
+        rows_read=rows_read,
+        rows_loaded=loaded,
+        rows_quarantined=rows_read - loaded - excluded,
+        rows_excluded=excluded,
     )
 
 
@@ -469,11 +514,12 @@ def _audit(
     extra: str | None,
     file_format: str | None,
     load_id: int | None = None,
+    excluded: int = 0,
 ) -> None:
     con.execute(
         "insert into ops.load_audit (load_id, source, file, content_hash, size_bytes, status, "
-        "rows_read, rows_loaded, rows_quarantined, message, extra_columns, file_format) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "rows_read, rows_loaded, rows_quarantined, message, extra_columns, file_format, "
+        "rows_excluded) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             load_id or _next_load_id(con),
             source.name,
@@ -483,10 +529,11 @@ def _audit(
             status,
             read,
             loaded,
-            read - loaded,
+            read - loaded - excluded,
             message,
             extra,
             file_format,
+            excluded,
         ],
     )
 

@@ -49,6 +49,8 @@ class ReadResult:
     encoding: str = "utf-8"
     delimiter: str | None = None
     sheet: str | None = None
+    # SQL over `_in` giving a reason found before typing (a label not in _mapping.yml), or None.
+    row_reason: str | None = None
 
 
 def scan_bytes(path: Path) -> FileScan:

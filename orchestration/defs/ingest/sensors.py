@@ -14,6 +14,7 @@ import time
 import dagster as dg
 
 from orchestration.defs.ingest.loader import inbox_files
+from orchestration.defs.ingest.mapping import MAPPING_FILE
 from orchestration.defs.ingest.sources import SOURCES
 from orchestration.defs.jobs import build_all
 from orchestration.defs.publish.partitions import all_closed_quarters_tags
@@ -22,12 +23,15 @@ from orchestration.warehouse_lock import current_holder
 
 
 def settled_inbox_files() -> dict[str, str]:
-    """rel path → 'size:mtime_ns' for every inbox file old enough to be completely copied."""
+    """rel path → 'size:mtime_ns' for every inbox file (and _mapping.yml) that has settled."""
     settings = get_settings()
     now = time.time()
     found = {}
     for source in SOURCES:
-        for path in inbox_files(settings.inbox, source):
+        # A new or edited _mapping.yml may make a rejected export loadable: it counts too.
+        mapping = settings.inbox / source.name / MAPPING_FILE
+        extra = [mapping] if mapping.is_file() else []
+        for path in [*inbox_files(settings.inbox, source), *extra]:
             stat = path.stat()
             if now - stat.st_mtime >= settings.inbox_settle_seconds:
                 found[path.relative_to(settings.inbox).as_posix()] = (
