@@ -205,10 +205,9 @@ def test_steady_buyers_who_never_drop_out_run_bg_nbd_to_the_edge() -> None:
     assert error.value.reason == cm.REASON_BOUNDARY
 
 
-# Simulated 8-quarter samples of 1 500 customers (BG/NBD with few drop-outs) on which
-# L-BFGS-B stops on its own
-# "relative reduction of f" rule with a largest gradient (1.16e-05) above the old fixed
-# absolute tolerance of 1e-5, and one where the line search stops at machine precision
+# Simulated 8-quarter samples of 1 500 customers (BG/NBD with few drop-outs): on one L-BFGS-B
+# stops on its own "relative reduction of f" rule with a largest gradient (1.16e-05) above the
+# old fixed absolute tolerance of 1e-5, on the other the line search stops at machine precision
 # (ABNORMAL) with 2.1e-05: both were rejected as "did not converge" before.
 ORDINARY_SLOW_FITS = [
     ({"r": 0.5, "alpha": 10.0, "a": 0.05, "b": 15.0}, 11, True, 1.16e-5),
