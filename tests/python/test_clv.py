@@ -487,3 +487,30 @@ def test_the_asset_reports_its_fit(pipeline, mart) -> None:
     assert metadata["customers"] == rows
     assert metadata["fit_seconds"] < 30
     assert all(math.isfinite(metadata[k]) for k in ["bg_nbd_r", "bg_nbd_alpha", "bg_nbd_a"])
+
+
+@pytest.mark.parametrize("lang", ["en", "fi"])
+def test_the_report_names_the_model_and_why_it_fell_back(lang) -> None:
+    from reports.render import load_locale
+    from reports.sections import SectionData, value_section
+
+    loc = load_locale(lang)
+
+    def section(value_model: str, reason: str | None) -> dict:
+        rows = [
+            {"segment": s, "n_customers": 400, "mean_clv": 1000.0, "horizon_months": 12,
+             "value_model": value_model, "fallback_reason": reason}
+            for s in ("all", "A")
+        ]  # fmt: skip
+        return value_section(SectionData({"clv": rows, "risk": []}), "2024-Q4", loc, 30)
+
+    fallback = section("historical", cm.REASON_BOUNDARY)
+    assert fallback["clv_model_note"] == loc.text["clv_model"]["historical"].format(
+        reason=loc.text["clv_reasons"]["parameters_at_boundary"], months="12"
+    )
+    assert fallback["clv_caption"] == loc.text["clv_caption_historical"].format(months="12")
+    model = section("gamma_gamma", None)
+    assert model["clv_model_note"] == loc.text["clv_model"]["gamma_gamma"]
+    assert model["clv_caption"] == loc.text["clv_caption"].format(months="12")
+    spend = section("historical_mean", cm.REASON_UNBOUNDED_SPEND)
+    assert loc.text["clv_reasons"]["unbounded_spend"] in spend["clv_model_note"]

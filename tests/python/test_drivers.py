@@ -503,3 +503,27 @@ def test_materialization_metadata_names_the_top_driver(pipeline, weights) -> Non
     assert metadata["top_driver"] == "service"
     latest = weights.filter(HEADLINE & (pl.col("fit_status") == "fitted"))["quarter"].max()
     assert metadata["latest_quarter"] == latest
+
+
+@pytest.mark.parametrize("lang", ["en", "fi"])
+@pytest.mark.parametrize(
+    "status", ["too_few_answers", "constant_predictor", "collinear_predictors", "bad_shape"]
+)
+def test_the_report_says_why_the_drivers_could_not_be_estimated(lang, status) -> None:
+    from reports.insights import drivers_section
+    from reports.render import load_locale
+    from reports.sections import SectionData
+
+    loc = load_locale(lang)
+    rows = [
+        {"quarter": "2025-Q1", "segment": "all", "touchpoint": "all", "driver": d, "n": 12,
+         "fit_status": status, "is_reportable": False, "rescaled_weight_pct": None}
+        for d in ("price", "service")
+    ]  # fmt: skip
+    section = drivers_section(SectionData({"drivers": rows}), "2025-Q1", loc, 30)
+    reasons = loc.text["drivers_reasons"]
+    reason = reasons.get(status, reasons["other"]).format(n="12", drivers="2", status=status)
+    assert section == {
+        "suppressed": loc.text["drivers_not_estimated"].format(quarter="2025-Q1", reason=reason)
+    }
+    assert "{" not in section["suppressed"]
