@@ -514,3 +514,81 @@ def test_the_report_names_the_model_and_why_it_fell_back(lang) -> None:
     assert model["clv_caption"] == loc.text["clv_caption"].format(months="12")
     spend = section("historical_mean", cm.REASON_UNBOUNDED_SPEND)
     assert loc.text["clv_reasons"]["unbounded_spend"] in spend["clv_model_note"]
+
+
+# --- a whole run on steady buyers ----------------------------------------------------------
+
+
+def write_steady_orders(inbox, seed: int = 5) -> None:
+    """Replace the sample's orders: every customer orders every week, no gaps, no drop-out."""
+    from datetime import datetime, timedelta
+
+    customers = sorted(
+        set(
+            pl.concat(
+                [pl.read_csv(p, infer_schema=False) for p in (inbox / "crm_customers").glob("*")]
+            )["customer_id"].to_list()
+        )
+    )
+    rng = np.random.default_rng(seed)
+    end = datetime(2024, 12, 30, 10, 0)
+    rows = []
+    for customer in customers:
+        weeks = int(rng.integers(20, 104))
+        amount = f"{rng.uniform(50, 500):.2f}"
+        for k in range(weeks + 1):
+            at = end - timedelta(weeks=weeks - k)
+            rows.append((customer, at.strftime("%Y-%m-%dT%H:%M:%S"), amount, at.year))
+    frame = pl.DataFrame(rows, schema=["customer_id", "ordered_at", "amount", "year"], orient="row")
+    frame = frame.sort("ordered_at").with_row_index("n", offset=1)
+    for path in (inbox / "crm_orders").glob("*"):
+        path.unlink()
+    for (year,), part in frame.partition_by("year", as_dict=True).items():
+        part.select(
+            order_id=pl.format("S{}", pl.col("n").cast(pl.String).str.zfill(7)),
+            customer_id="customer_id",
+            ordered_at="ordered_at",
+            amount="amount",
+            currency=pl.lit("EUR"),
+            status=pl.lit("completed"),
+        ).write_csv(inbox / "crm_orders" / f"orders_{year}.csv")
+
+
+def test_a_run_on_steady_buyers_is_green_and_the_report_names_the_fallback(
+    tmp_path, monkeypatch
+) -> None:
+    from conftest import run_build_all
+    from test_reports import visible_text
+
+    from orchestration.sample_data import generate
+    from reports.render import PAGE, load_locale
+
+    inbox = tmp_path / "inbox"
+    generate(inbox, customers=300, seed=11, quarters=8)
+    write_steady_orders(inbox)
+    monkeypatch.setenv("CX_INBOX", str(inbox))
+    monkeypatch.setenv("CX_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("CX_REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("CX_INBOX_SETTLE_SECONDS", "0")
+    monkeypatch.setenv("CX_REPORTS_PDF", "0")
+    result = run_build_all()
+    assert result.success
+
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    check = checks["clv_model_fitted"]
+    metadata = {k: v.value for k, v in check.metadata.items()}
+    assert (check.passed, metadata["value_model"]) == (False, "historical")
+    assert metadata["reason"] == cm.REASON_BOUNDARY
+
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    models = con.execute("select distinct value_model from marts.mart_customer_clv").fetchall()
+    con.close()
+    assert models == [("historical",)]
+    for lang in ("en", "fi"):
+        loc = load_locale(lang)
+        page = visible_text((tmp_path / "reports" / lang / "2024-Q4" / PAGE).read_text("utf-8"))
+        note = loc.text["clv_model"]["historical"].format(
+            reason=loc.text["clv_reasons"]["parameters_at_boundary"], months="12"
+        )
+        assert note in page
+        assert loc.text["clv_caption_historical"].format(months="12") in page
