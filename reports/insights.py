@@ -362,7 +362,7 @@ def drivers_section(
     t = loc.text
     fitted = [r for r in rows if r["is_reportable"] and _finite(r["rescaled_weight_pct"])]
     if not fitted:
-        return {"suppressed": t["drivers_suppressed"].format(min_n=format_int(min_n, loc.numbers))}
+        return {"suppressed": drivers_not_estimated(rows, quarter, loc, min_n)}
     fitted.sort(key=lambda r: (r["weight_rank"], r["driver"]))
     table = [
         {
@@ -416,6 +416,19 @@ def drivers_section(
             weight=_pct(loc)(top["rescaled_weight_pct"]),
         ),
     }
+
+
+def drivers_not_estimated(rows: Sequence[Row], quarter: str, loc: LocaleLike, min_n: int) -> str:
+    """Why the drivers of a quarter's headline cell could not be estimated (its fit_status)."""
+    t = loc.text
+    status = str(rows[0]["fit_status"])
+    if status == "fitted":  # fitted but below the reporting minimum
+        return str(t["drivers_suppressed"].format(min_n=format_int(min_n, loc.numbers)))
+    reasons = t["drivers_reasons"]
+    reason = reasons.get(status, reasons["other"]).format(
+        n=_n(rows[0]["n"] or 0, loc), drivers=_n(len(rows), loc), status=status
+    )
+    return str(t["drivers_not_estimated"].format(quarter=quarter, reason=reason))
 
 
 # --- pain points and verbatims -------------------------------------------------------------

@@ -53,8 +53,10 @@ QUERIES: Mapping[str, str] = {
     ),
     "clv": (
         "select coalesce(segment, 'all') as segment, count(*) as n_customers, "
-        "avg(clv) as mean_clv, max(horizon_months) as horizon_months "
-        "from marts.mart_customer_clv group by grouping sets ((segment), ()) having count(*) > 0"
+        "avg(clv) as mean_clv, max(horizon_months) as horizon_months, "
+        "max(value_model) as value_model, max(fallback_reason) as fallback_reason "
+        "from marts.mart_customer_clv group by grouping sets ((segment), ()) "
+        "having count(*) > 0"
     ),
     "mystery": (
         "select quarter, brand, is_our_brand, item, n_visits, score_pct, is_reportable, "
@@ -343,11 +345,35 @@ def value_section(
         for r in sorted(clv_rows or [], key=order)
     ]
     horizon = next((r["horizon_months"] for r in clv_rows or [] if r["horizon_months"]), 12)
+    months = format_int(int(horizon), loc.numbers)
+    model = clv_model(clv_rows or [])
+    caption = "clv_caption_historical" if model[0] == "historical" else "clv_caption"
     return {
         "risk": risk,
         "clv": clv,
-        "clv_caption": loc.text["clv_caption"].format(months=format_int(int(horizon), loc.numbers)),
+        "clv_caption": loc.text[caption].format(months=months),
+        "clv_model_note": clv_model_note(model, loc, months) if clv_rows else "",
     }
+
+
+def clv_model(rows: Sequence[Row]) -> tuple[str, str | None]:
+    """(value_model, fallback_reason) of the CLV rows: one fit values every customer."""
+    total = next((r for r in rows if r["segment"] == ALL), rows[0] if rows else None)
+    if total is None:
+        return "gamma_gamma", None
+    return str(total["value_model"] or "gamma_gamma"), total.get("fallback_reason")
+
+
+def clv_model_note(model: tuple[str, str | None], loc: LocaleLike, months: str) -> str:
+    """Which model the CLV figures come from and, for a fallback, why (clv_model texts)."""
+    value_model, reason = model
+    t = loc.text
+    texts = t["clv_model"]
+    reasons = t["clv_reasons"]
+    why = reasons.get(reason or "", reasons["other"].format(reason=reason))
+    return str(texts.get(value_model, texts["other"])).format(
+        reason=why, months=months, model=value_model
+    )
 
 
 # --- mystery shopping ----------------------------------------------------------------------

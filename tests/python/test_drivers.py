@@ -244,6 +244,90 @@ def test_cells_thresholds_and_unfitted_rows_hold_nulls_not_nans() -> None:
     assert out.select(KEY).equals(out.select(KEY).sort(["quarter", "segment", "touchpoint"]))
 
 
+def unfittable_warehouse(path: Path) -> None:
+    """Three quarters of 60 answers whose drivers cannot be weighed, each for its own reason.
+
+    2025-Q1: everyone rated price 4 (a constant driver); 2025-Q2: price equals service in every
+    answer (a singular correlation matrix); 2025-Q3: only 12 answers (too few answers).
+    """
+    rng = np.random.default_rng(4)
+    rows, scores = [], []
+    for quarter, n in [("2025-Q1", 60), ("2025-Q2", 60), ("2025-Q3", 12)]:
+        for i in range(n):
+            rid = f"{quarter}-{i:02d}"
+            service = int(rng.integers(1, 6))
+            price = {"2025-Q1": 4, "2025-Q2": service}.get(quarter, int(rng.integers(1, 6)))
+            nps = int(np.clip(2 * service + rng.integers(-1, 2), 0, 10))
+            rows.append((rid, quarter, "A", "web", nps))
+            scores += [(rid, "service", service), (rid, "price", price)]
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute("create schema staging")
+    responses = pl.DataFrame(
+        rows, schema=["response_id", "quarter", "segment", "touchpoint", "nps_score"], orient="row"
+    )
+    driver_scores = pl.DataFrame(scores, schema=["response_id", "driver", "score"], orient="row")
+    con.register("responses_frame", responses.to_arrow())
+    con.register("scores_frame", driver_scores.to_arrow())
+    con.execute("create table marts.fct_survey_responses as select * from responses_frame")
+    con.execute("create table staging.stg_survey__driver_scores as select * from scores_frame")
+    con.close()
+
+
+def test_unfittable_cells_are_a_warning_with_their_reasons_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dagster as dg
+
+    from orchestration.resources import DuckDBWarehouse
+
+    path = tmp_path / "drivers.duckdb"
+    unfittable_warehouse(path)
+    monkeypatch.setenv("CX_LAKE_DIR", str(tmp_path / "lake"))
+    result = dg.materialize(
+        [dr.driver_weights_asset], resources={"warehouse": DuckDBWarehouse(path=str(path))}
+    )
+    assert result.success
+    (check,) = result.get_asset_check_evaluations()
+    assert (check.check_name, check.passed) == ("drivers_estimated", False)
+    assert check.severity == dg.AssetCheckSeverity.WARN
+    metadata = {k: v.value for k, v in check.metadata.items()}
+    # Headline, segment A and touchpoint web of Q1 and Q2 (a data problem in each), and Q3's
+    # headline; Q3's small segment and touchpoint cells are routine skips, not listed.
+    assert metadata["unestimated_cells"] == 7
+    assert metadata["reasons"] == "collinear_predictors, constant_predictor, too_few_answers"
+    assert "- 2025-Q1 segment=all touchpoint=all (n=60): constant_predictor" in metadata["cells"]
+    assert "- 2025-Q3 segment=all touchpoint=all (n=12): too_few_answers" in metadata["cells"]
+
+    con = duckdb.connect(str(path), read_only=True)
+    out = con.sql("select * from analytics.driver_weights").pl()
+    con.close()
+    status = dict(out.filter(HEADLINE).select("quarter", "fit_status").unique().iter_rows())
+    assert status == {
+        "2025-Q1": "constant_predictor",
+        "2025-Q2": "collinear_predictors",
+        "2025-Q3": "too_few_answers",
+    }
+    assert out["raw_weight"].null_count() == out.height
+    # The means are still there: performance can be shown even when importance cannot.
+    q1_price = out.filter(
+        HEADLINE & (pl.col("quarter") == "2025-Q1") & (pl.col("driver") == "price")
+    )
+    assert q1_price["driver_mean"].to_list() == [4.0]
+
+
+def test_the_check_passes_when_only_small_cells_are_skipped() -> None:
+    con = small_warehouse()
+    try:
+        out = dr.driver_weights(dr.read_answers(con), 30)
+    finally:
+        con.close()
+    assert set(out["fit_status"]) == {"fitted", "too_few_answers"}
+    check = dr.estimated_check(out)
+    assert check.passed is True
+    assert check.metadata["unestimated_cells"].value == 0
+
+
 # ------------------------------------------------------------------ the sample warehouse ---
 
 
@@ -419,3 +503,27 @@ def test_materialization_metadata_names_the_top_driver(pipeline, weights) -> Non
     assert metadata["top_driver"] == "service"
     latest = weights.filter(HEADLINE & (pl.col("fit_status") == "fitted"))["quarter"].max()
     assert metadata["latest_quarter"] == latest
+
+
+@pytest.mark.parametrize("lang", ["en", "fi"])
+@pytest.mark.parametrize(
+    "status", ["too_few_answers", "constant_predictor", "collinear_predictors", "bad_shape"]
+)
+def test_the_report_says_why_the_drivers_could_not_be_estimated(lang, status) -> None:
+    from reports.insights import drivers_section
+    from reports.render import load_locale
+    from reports.sections import SectionData
+
+    loc = load_locale(lang)
+    rows = [
+        {"quarter": "2025-Q1", "segment": "all", "touchpoint": "all", "driver": d, "n": 12,
+         "fit_status": status, "is_reportable": False, "rescaled_weight_pct": None}
+        for d in ("price", "service")
+    ]  # fmt: skip
+    section = drivers_section(SectionData({"drivers": rows}), "2025-Q1", loc, 30)
+    reasons = loc.text["drivers_reasons"]
+    reason = reasons.get(status, reasons["other"]).format(n="12", drivers="2", status=status)
+    assert section == {
+        "suppressed": loc.text["drivers_not_estimated"].format(quarter="2025-Q1", reason=reason)
+    }
+    assert "{" not in section["suppressed"]

@@ -1,6 +1,8 @@
 -- Predictive CLV, one row per customer with a completed order: BG/NBD + Gamma-Gamma predictions
 -- over the horizon (orchestration/defs/analytics/clv.py) beside the purchase history. A churn
 -- event is an observed loss the model can only infer: such customers' predictions are 0.
+-- When the purchase model could not be fitted, the rows hold the historical fallback
+-- (value_model 'historical', probability_alive null, fallback_reason says why).
 -- Tagged after_analytics: built by its own dbt op, after the Python asset that writes the source.
 {{ config(tags=['after_analytics']) }}
 
@@ -41,7 +43,8 @@ final as (
         horizon_months,
         monthly_discount_rate,
         margin,
-        value_model
+        value_model,
+        fallback_reason
     from joined
 )
 

@@ -5,8 +5,9 @@ for Gamma-Gamma) are maximised with scipy on log-parameters, with analytic gradi
 the usual RFM summary in one time unit (weeks here): frequency = repeat purchase days, recency =
 first to last purchase, T = first purchase to the end of the calibration period.
 
-A fit that cannot be trusted raises ClvFitError with the reason; predictions are checked to be
-finite, so a bad fit never turns into NaN rows.
+A fit that cannot be trusted raises ClvFitError with the reason (a message and a short code);
+predictions are checked to be finite, so a bad fit never turns into NaN rows. What the caller
+does then is its choice: the asset (clv.py) publishes the historical fallback instead.
 """
 
 from __future__ import annotations
@@ -26,16 +27,39 @@ WEEKS_PER_MONTH = 365.25 / 12 / 7
 MIN_REPEAT_CUSTOMERS = 30
 # Log-parameters beyond this (a parameter below 1e-9 or above 1e9) mean a degenerate fit.
 MAX_ABS_LOG_PARAM = 20.7
-# A fit is accepted when the largest gradient of the mean log-likelihood (per log-parameter)
-# is below this, even if the optimiser stopped on "precision loss" at the optimum.
-GRADIENT_TOLERANCE = 1e-5
+# Convergence is judged on the scale of the objective (the mean negative log-likelihood per
+# customer, |f| ~ 5-50 on weekly data), never on a fixed absolute gradient: the optimiser's
+# own stop on the relative reduction of f (ftol 1e-14) is accepted when the largest gradient
+# per log-parameter is below CONVERGED_GRADIENT * max(1, |f|); any other stop (a line search
+# that ran out of precision at the optimum, the iteration limit) is accepted only when it is
+# below STATIONARY_GRADIENT * max(1, |f|). A gradient of 1e-4 on an f of 30 moves the total
+# log-likelihood of a few thousand customers by far less than 0.01 at the optimum.
+CONVERGED_GRADIENT = 1e-3
+STATIONARY_GRADIENT = 1e-5
 
 VALUE_MODEL_GAMMA_GAMMA = "gamma_gamma"
 VALUE_MODEL_HISTORICAL_MEAN = "historical_mean"
 
+# ClvFitError.reason codes: the asset stores them and the report explains each one.
+REASON_BAD_INPUT = "bad_input"
+REASON_NO_CUSTOMERS = "no_customers"
+REASON_TOO_FEW_REPEAT = "too_few_repeat_customers"
+REASON_NOT_CONVERGED = "not_converged"
+REASON_BOUNDARY = "parameters_at_boundary"
+REASON_UNBOUNDED_SPEND = "unbounded_spend"
+REASON_NON_FINITE = "non_finite_predictions"
+
 
 class ClvFitError(RuntimeError):
-    """A fit that cannot be trusted: too little data, bad input or no convergence."""
+    """A fit that cannot be trusted: too little data, bad input or no convergence.
+
+    `reason` is one of the REASON_* codes: a stable value a table can store and a report can
+    explain; the message says the details (parameters, counts, the optimiser's message).
+    """
+
+    def __init__(self, message: str, reason: str = REASON_BAD_INPUT) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -67,7 +91,8 @@ class ClvResult:
     bg_nbd: BgNbdParams
     gamma_gamma: GammaGammaParams | None  # None when the documented fallback was used
     value_model: str  # VALUE_MODEL_GAMMA_GAMMA or VALUE_MODEL_HISTORICAL_MEAN
-    fallback_reason: str | None
+    fallback_reason: str | None  # the Gamma-Gamma error's message, None when it was used
+    fallback_code: str | None  # its ClvFitError.reason
     probability_alive: np.ndarray
     expected_purchases: np.ndarray  # over the horizon
     expected_order_value: np.ndarray
@@ -82,7 +107,9 @@ def _as_summary(
     if not (x.shape == tx.shape == big_t.shape) or x.ndim != 1:
         raise ClvFitError("frequency, recency and T must be 1-d arrays of one length")
     if x.size == 0:
-        raise ClvFitError("the customer summary is empty: no customer has a purchase")
+        raise ClvFitError(
+            "the customer summary is empty: no customer has a purchase", REASON_NO_CUSTOMERS
+        )
     problems = []
     if not np.all(np.isfinite(x) & np.isfinite(tx) & np.isfinite(big_t)):
         problems.append("non-finite values")
@@ -115,16 +142,23 @@ def _maximise(
         gradient = objective(result.x)[1]
     largest_gradient = float(np.max(np.abs(gradient))) if np.all(np.isfinite(gradient)) else np.inf
     if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
-        raise ClvFitError(f"{model} fit did not converge: the likelihood became non-finite")
+        raise ClvFitError(
+            f"{model} fit did not converge: the likelihood became non-finite", REASON_NOT_CONVERGED
+        )
     if np.any(np.abs(result.x) > MAX_ABS_LOG_PARAM):
         raise ClvFitError(
             f"{model} fit is degenerate: parameters {np.round(np.exp(result.x), 6).tolist()} "
-            "ran to the edge of the parameter space"
+            "ran to the edge of the parameter space",
+            REASON_BOUNDARY,
         )
-    if largest_gradient > GRADIENT_TOLERANCE:
+    scale = max(1.0, abs(float(result.fun)))
+    tolerance = (CONVERGED_GRADIENT if result.success else STATIONARY_GRADIENT) * scale
+    if largest_gradient > tolerance:
         raise ClvFitError(
             f"{model} fit did not converge after {result.nit} iterations "
-            f"(largest gradient {largest_gradient:.2e}): {result.message}"
+            f"(largest gradient {largest_gradient:.2e}, tolerance {tolerance:.2e}): "
+            f"{result.message}",
+            REASON_NOT_CONVERGED,
         )
     return np.exp(result.x), float(result.fun), int(result.nit)
 
@@ -179,7 +213,8 @@ def fit_bg_nbd(
     if n_repeat < min_repeat_customers:
         raise ClvFitError(
             f"BG/NBD needs at least {min_repeat_customers} customers with a repeat purchase "
-            f"(frequency > 0); the summary has {n_repeat} of {x.size} customers"
+            f"(frequency > 0); the summary has {n_repeat} of {x.size} customers",
+            REASON_TOO_FEW_REPEAT,
         )
     # Customers with the same (x, t_x, T) share one likelihood term: evaluate each once.
     rows, weights = np.unique(np.column_stack([x, tx, big_t]), axis=0, return_counts=True)
@@ -245,7 +280,8 @@ def fit_gamma_gamma(
     if x.size < min_repeat_customers:
         raise ClvFitError(
             f"Gamma-Gamma needs at least {min_repeat_customers} customers with a repeat "
-            f"purchase; the summary has {x.size}"
+            f"purchase; the summary has {x.size}",
+            REASON_TOO_FEW_REPEAT,
         )
     if not np.all(np.isfinite(m) & (m > 0)):
         raise ClvFitError("Gamma-Gamma needs a positive mean repeat purchase value per customer")
@@ -257,7 +293,10 @@ def fit_gamma_gamma(
 
     (p, q, v), mean_nll, iterations = _maximise(objective, 3, "Gamma-Gamma", max_iterations)
     if q <= 1:
-        raise ClvFitError(f"Gamma-Gamma q = {q:.4f} <= 1: the expected spend is unbounded")
+        raise ClvFitError(
+            f"Gamma-Gamma q = {q:.4f} <= 1: the expected spend is unbounded",
+            REASON_UNBOUNDED_SPEND,
+        )
     fitted = GammaGammaParams(
         float(p), float(q), float(v), -mean_nll * x.size, int(x.size), iterations
     )
@@ -345,10 +384,10 @@ def fit_and_predict(
             max_iterations=max_iterations,
         )
         value = expected_order_value(gg, x, mean_repeat_value)
-        value_model, reason = VALUE_MODEL_GAMMA_GAMMA, None
+        value_model, reason, code = VALUE_MODEL_GAMMA_GAMMA, None, None
     except ClvFitError as exc:
         log.warning("Gamma-Gamma not used, falling back to historical mean values: %s", exc)
-        gg, reason = None, str(exc)
+        gg, reason, code = None, str(exc), exc.reason
         value = np.asarray(mean_purchase_value, dtype=float)
         value_model = VALUE_MODEL_HISTORICAL_MEAN
 
@@ -366,6 +405,7 @@ def fit_and_predict(
             gamma_gamma=gg,
             value_model=value_model,
             fallback_reason=reason,
+            fallback_code=code,
             probability_alive=probability_alive(bg, x, tx, big_t),
             expected_purchases=purchases,
             expected_order_value=value,
@@ -385,6 +425,7 @@ def fit_and_predict(
     if any(bad.values()):
         raise ClvFitError(
             "CLV predictions are not finite for some customers "
-            f"({', '.join(f'{k}: {v}' for k, v in bad.items() if v)}); no rows written"
+            f"({', '.join(f'{k}: {v}' for k, v in bad.items() if v)}); no rows written",
+            REASON_NON_FINITE,
         )
     return result

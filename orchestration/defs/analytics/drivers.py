@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import dagster as dg
 import duckdb
+import numpy as np
 import polars as pl
 from dagster_dbt import get_asset_key_for_model
 
@@ -33,6 +34,8 @@ DRIVER_WEIGHTS_ASSET_KEY = dg.AssetKey([WEIGHTS_SCHEMA, WEIGHTS_TABLE])
 ALL = "all"
 FITTED = "fitted"
 TOO_FEW_ANSWERS = "too_few_answers"
+COLLINEAR = "collinear_predictors"
+ESTIMATED_CHECK = "drivers_estimated"
 # A cell needs this many complete answers per driver on top of the reporting minimum: with
 # fewer, the weights of correlated drivers swing from quarter to quarter on noise alone.
 ANSWERS_PER_DRIVER = 10
@@ -162,6 +165,10 @@ def fit_cell(cell: pl.DataFrame, drivers: list[str], min_n: int) -> list[dict[st
         for row in rows:
             row["fit_status"] = exc.reason
         return rows
+    except np.linalg.LinAlgError:  # a correlation matrix numpy cannot decompose: singular
+        for row in rows:
+            row["fit_status"] = COLLINEAR
+        return rows
     rescaled = fit.rescaled_pct
     by_weight = sorted(range(len(drivers)), key=lambda j: (-fit.raw_weights[j], drivers[j]))
     for rank, j in enumerate(by_weight, start=1):
@@ -238,6 +245,44 @@ def summary_metadata(frame: pl.DataFrame) -> dict[str, object]:
     return metadata
 
 
+def unestimated_cells(frame: pl.DataFrame) -> pl.DataFrame:
+    """Cells worth a warning: a quarter's headline cell not fitted, or any cell with a data
+    problem (a constant driver or NPS, collinear drivers, R² = 0). Too few answers in a
+    segment or touchpoint cell is the expected case (the report suppresses it) and not listed.
+    """
+    cells = frame.unique(["quarter", "segment", "touchpoint"], keep="first")
+    headline = (pl.col("segment") == ALL) & (pl.col("touchpoint") == ALL)
+    return (
+        cells.filter(
+            (pl.col("fit_status") != FITTED)
+            & (headline | (pl.col("fit_status") != TOO_FEW_ANSWERS))
+        )
+        .select("quarter", "segment", "touchpoint", "n", "fit_status")
+        .sort(ORDER_BY[:3])
+    )
+
+
+def estimated_check(frame: pl.DataFrame) -> dg.AssetCheckResult:
+    """WARN when a headline cell or a cell with a data problem could not be estimated."""
+    problems = unestimated_cells(frame)
+    lines = [
+        f"{r['quarter']} segment={r['segment']} touchpoint={r['touchpoint']} "
+        f"(n={r['n']}): {r['fit_status']}"
+        for r in problems.iter_rows(named=True)
+    ]
+    return dg.AssetCheckResult(
+        check_name=ESTIMATED_CHECK,
+        asset_key=DRIVER_WEIGHTS_ASSET_KEY,
+        passed=problems.is_empty(),
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "unestimated_cells": problems.height,
+            "reasons": ", ".join(sorted(set(problems["fit_status"].to_list()))),
+            "cells": dg.MetadataValue.md("\n".join(f"- {line}" for line in lines) or "none"),
+        },
+    )
+
+
 @dg.asset(
     key=DRIVER_WEIGHTS_ASSET_KEY,
     group_name="analytics",
@@ -246,13 +291,26 @@ def summary_metadata(frame: pl.DataFrame) -> dict[str, object]:
         get_asset_key_for_model([dbt_models], RESPONSES_MODEL),
         get_asset_key_for_model([dbt_models], DRIVER_SCORES_MODEL),
     ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            ESTIMATED_CHECK,
+            asset=DRIVER_WEIGHTS_ASSET_KEY,
+            description=(
+                "Every quarter's headline cell could be fitted and no cell hit a data problem "
+                "(constant driver or NPS, collinear drivers, R² = 0). A WARN result lists the "
+                "cells and their fit_status; the report says why those drivers are not shown."
+            ),
+        )
+    ],
     description=(
         "Key drivers: Johnson (2000) relative weights of the driver_<name> ratings (1–5) on the "
         "NPS score, complete answers only, per quarter for the headline, each segment and each "
         f"touchpoint; one row per cell × driver in {WEIGHTS_SCHEMA}.{WEIGHTS_TABLE}: n, R², raw "
         "weight (they sum to R²), share of R² in %, rank and the driver's mean. A cell with "
         "fewer than max(min_reportable_n, 10 × drivers) complete answers keeps its rows with "
-        "fit_status 'too_few_answers' and null weights."
+        "fit_status 'too_few_answers' and null weights; a cell whose data cannot be fitted "
+        "(a constant driver or NPS, collinear drivers, R² = 0) keeps them with that reason "
+        f"as fit_status, and the check {ESTIMATED_CHECK} warns."
     ),
 )
 def driver_weights_asset(
@@ -277,4 +335,4 @@ def driver_weights_asset(
         f"Driver weights: {metadata['cells_fitted']} cells fitted, "
         f"{metadata['cells_skipped']} skipped, in {fit_seconds:.2f} s"
     )
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(metadata=metadata, check_results=[estimated_check(frame)])
