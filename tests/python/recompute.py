@@ -30,6 +30,8 @@ def read_responses_with_polars(inbox: Path) -> pl.DataFrame:
         "ces_score": (1, 7),
         "loyalty_score": (1, 5),
     }
+    # A score the export does not carry is empty for every row (only NPS is required).
+    raw = raw.with_columns(pl.lit(None, pl.String).alias(c) for c in scores if c not in raw.columns)
     df = raw.with_columns(
         local.alias("local_at"), *[pl.col(c).cast(pl.Int64, strict=False) for c in scores]
     )

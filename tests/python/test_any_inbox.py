@@ -10,6 +10,7 @@ from the CSVs. All seven sources from the start is the session's `pipeline` fixt
 from __future__ import annotations
 
 import csv
+import random
 import re
 import shutil
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class Outcome:
     bi_copy: bool
     expected_scores: pl.DataFrame
     warehouse: Path
+    last_page: str  # the English page of the last quarter, as HTML
 
 
 def coverage_sources(html: str) -> list[str]:
@@ -77,12 +79,46 @@ def _run(root: Path, mp: pytest.MonkeyPatch) -> Outcome:
         and (published / "manifest.json").is_file(),
         expected_scores=touchpoint_scores(root / "inbox"),
         warehouse=root / "warehouse.duckdb",
+        last_page=pages[("en", quarters[-1])].read_text(encoding="utf-8")
+        if pages[("en", quarters[-1])].is_file()
+        else "",
     )
 
 
 def _copy(sample: Path, inbox: Path, sources: tuple[str, ...]) -> None:
     for source in sources:
         shutil.copytree(sample / source, inbox / source, dirs_exist_ok=True)
+
+
+def write_steady_survey(inbox: Path, seed: int = 3) -> None:
+    """Answers unlike the sample's: nothing changes between quarters, no segment, no comments.
+
+    Every quarter and touchpoint draws 120 answers from the same distribution (NPS mostly 7–10,
+    the drivers following it), so any "significant change" the report lists is a false alarm.
+    """
+    rng = random.Random(seed)
+    folder = inbox / "survey_responses"
+    folder.mkdir(parents=True, exist_ok=True)
+    header = ["response_id", "customer_id", "touchpoint", "responded_at", "nps_score",
+              "csat_score", "ces_score", "driver_service", "driver_price"]  # fmt: skip
+    number = 0
+    for q in range(QUARTERS):
+        rows = []
+        for touchpoint in ("store", "web", "support", "billing", "sales", "onboarding"):
+            for i in range(120):
+                number += 1
+                nps = rng.choices(range(11), weights=[1, 1, 1, 2, 2, 3, 5, 12, 18, 25, 30])[0]
+                service = max(1, min(5, round(1 + nps * 0.4 + rng.gauss(0, 0.6))))
+                rows.append(
+                    [f"S{number:06d}", f"K{rng.randrange(1, 600):04d}", touchpoint,
+                     f"2023-{3 * q + 1 + i % 3:02d}-{1 + i % 28:02d}T12:{i % 60:02d}:00",
+                     nps, rng.choice([3, 4, 4, 5, 5]), rng.choice([4, 5, 6, 6, 7]), service,
+                     rng.choice([2, 3, 3, 4, 5])]
+                )  # fmt: skip
+        with (folder / f"steady_2023-Q{q + 1}.csv").open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            writer.writerows(rows)
 
 
 def _drop_column(path: Path, column: str) -> None:
@@ -96,7 +132,6 @@ def _drop_column(path: Path, column: str) -> None:
 
 
 SUBSETS: dict[str, tuple[str, ...]] = {
-    "survey_only": ("survey_responses",),
     "survey_customers": ("survey_responses", "crm_customers"),
     "survey_customers_orders": ("survey_responses", "crm_customers", "crm_orders"),
     "survey_customers_orders_churn": (
@@ -131,6 +166,10 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     generate(sample, customers=CUSTOMERS, seed=11, quarters=QUARTERS)
     out: dict[str, Outcome] = {}
     with pytest.MonkeyPatch.context() as mp:
+        # Survey answers alone, and shaped unlike the sample (nothing changes, no segments).
+        root = tmp_path_factory.mktemp("survey_only")
+        write_steady_survey(root / "inbox")
+        out["survey_only"] = _run(root, mp)
         for name, sources in SUBSETS.items():
             root = tmp_path_factory.mktemp(name)
             _copy(sample, root / "inbox", sources)
@@ -178,3 +217,43 @@ def test_all_seven_sources_leave_nothing_out(pipeline) -> None:
     assert len(pages) == len(LANGS) * 12
     for page in pages:
         assert coverage_sources(page.read_text(encoding="utf-8")) == [], page
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("survey_only", False), ("anonymous", False), ("survey_customers", True)],
+)
+def test_segment_breakdown_only_when_some_segment_is_known(
+    outcomes: dict[str, Outcome], name: str, shown: bool
+) -> None:
+    assert ("By customer segment" in outcomes[name].last_page) is shown
+    assert ("NPS by segment and touchpoint" in outcomes[name].last_page) is shown
+
+
+def test_a_run_whose_report_mart_is_missing_fails_naming_it(
+    outcomes: dict[str, Outcome], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dagster as dg
+
+    from orchestration.defs.publish.reports import quarterly_reports
+    from orchestration.resources import DuckDBWarehouse
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(outcomes["survey_customers"].warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    con.execute("drop table marts.mart_churn__score_group")
+    con.close()
+    monkeypatch.setenv("CX_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("CX_REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("CX_REPORTS_PDF", "0")
+    result = dg.materialize(
+        [quarterly_reports],
+        partition_key="2023-10-01",
+        resources={"warehouse": DuckDBWarehouse(path=str(warehouse))},
+        raise_on_error=False,
+    )
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    message = failure.step_failure_data.error.message
+    assert "marts.mart_churn__score_group" in message
+    assert not (tmp_path / "reports" / "en" / "2023-Q4").exists()

@@ -243,7 +243,7 @@ def test_asset_graph_groups_and_report_dependency() -> None:
     assert report_parents == {
         AssetKey(["marts", name]) for name in REPORT_MARTS + REPORT_MARTS_AFTER_ANALYTICS
     }
-    assert len(report_parents) == 15
+    assert len(report_parents) == 16
 
 
 def test_report_table_snapshot_equals_the_built_warehouse(mart) -> None:
