@@ -65,8 +65,11 @@ demo: prepare sample  ## set up, generate sample exports, materialize everything
 dev: prepare  ## open the Dagster UI on this code location (Ctrl-C stops it)
 	exec $(BIN)/dagster dev -m orchestration.definitions
 
+# Two workers: the suite is mostly whole pipeline runs, each of them one process's work.
+# Tests sharing a build stay on one worker (tests/python/conftest.py, --dist loadgroup).
+PYTEST_WORKERS ?= 2
 test: prepare  ## set up, then run the whole test suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # The optional `spark` extra (dbt-spark, pyspark), pinned like everything else.
 $(SPARK_STAMP): $(STAMP)

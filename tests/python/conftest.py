@@ -126,3 +126,18 @@ def mart(warehouse_connection):
     cursor = warehouse_connection.cursor()
     yield cursor
     cursor.close()
+
+
+# `make test` runs the suite on two workers (pytest-xdist, --dist loadgroup). Tests that share
+# a costly build stay on one worker: everything that reads the session's pipeline, and each
+# module that builds its own set of warehouses in a module fixture.
+PIPELINE_FIXTURES = frozenset({"pipeline", "warehouse_connection", "mart"})
+MODULE_GROUPS = {"test_any_inbox.py": "any_inbox"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if PIPELINE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("pipeline"))
+        elif item.path.name in MODULE_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(MODULE_GROUPS[item.path.name]))
