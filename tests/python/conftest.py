@@ -112,6 +112,19 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRuns:
     )
 
 
+@pytest.fixture
+def con(tmp_path: Path):
+    """A fresh warehouse with the raw and ops tables, in Helsinki time (loader tests)."""
+    from orchestration.defs.ingest.loader import ensure_schema
+    from orchestration.defs.ingest.sources import SOURCES
+
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    connection.execute("set TimeZone = 'Europe/Helsinki'")
+    ensure_schema(connection, SOURCES)
+    yield connection
+    connection.close()
+
+
 @pytest.fixture(scope="session")
 def warehouse_connection(pipeline: PipelineRuns):
     """One read-only connection to the final warehouse for the whole session."""

@@ -2,25 +2,13 @@
 
 from pathlib import Path
 
-import duckdb
-import pytest
-
-from orchestration.defs.ingest.loader import ensure_schema, load_source
-from orchestration.defs.ingest.sources import CRM_CUSTOMERS, SOURCES, SURVEY_RESPONSES
+from orchestration.defs.ingest.loader import load_source
+from orchestration.defs.ingest.sources import CRM_CUSTOMERS, SURVEY_RESPONSES
 
 HEADER = (
     "response_id,customer_id,survey,touchpoint,channel,responded_at,nps_score,csat_score,"
     "ces_score,loyalty_score,driver_service,comment\n"
 )
-
-
-@pytest.fixture
-def con(tmp_path: Path):
-    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
-    connection.execute("set TimeZone = 'Europe/Helsinki'")
-    ensure_schema(connection, SOURCES)
-    yield connection
-    connection.close()
 
 
 def write(inbox: Path, rel: str, text: str) -> Path:

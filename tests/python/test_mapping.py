@@ -54,15 +54,6 @@ def blank(v: object) -> str:
     return "" if v is None else str(v)
 
 
-@pytest.fixture
-def con(tmp_path: Path):
-    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
-    connection.execute("set TimeZone = 'Europe/Helsinki'")
-    ensure_schema(connection, SOURCES)
-    yield connection
-    connection.close()
-
-
 def csv_text(rows: list[list[object]]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows([[blank(v) for v in r] for r in rows])

@@ -157,6 +157,17 @@ def predict(summary: pl.DataFrame, config: ClvConfig) -> tuple[pl.DataFrame, Clv
     return frame, result
 
 
+def model_check(passed: bool, metadata: dict[str, dg.RawMetadataValue]) -> dg.AssetCheckResult:
+    """The WARN check that says whether BG/NBD could be fitted (the fallback's reason if not)."""
+    return dg.AssetCheckResult(
+        check_name=MODEL_CHECK,
+        asset_key=CLV_ASSET_KEY,
+        passed=passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
+    )
+
+
 def empty_predictions(summary: pl.DataFrame) -> pl.DataFrame:
     """The predictions table with its columns and no rows (no customer has an order)."""
     return summary.select(
@@ -224,18 +235,9 @@ def clv_predictions(
             )
             context.log.info("no customer has an order: no CLV predictions")
             nothing = {"customers": 0, "value_model": "none", "reason": "no orders loaded"}
+            # Nothing to fit is not a failed fit: the report says orders were not loaded.
             return dg.MaterializeResult(
-                metadata=nothing,
-                # Nothing to fit is not a failed fit: the report says orders were not loaded.
-                check_results=[
-                    dg.AssetCheckResult(
-                        check_name=MODEL_CHECK,
-                        asset_key=CLV_ASSET_KEY,
-                        passed=True,
-                        severity=dg.AssetCheckSeverity.WARN,
-                        metadata=nothing,
-                    )
-                ],
+                metadata=nothing, check_results=[model_check(passed=True, metadata=nothing)]
             )
         started = time.perf_counter()
         result: ClvResult | None = None
@@ -295,13 +297,5 @@ def clv_predictions(
     context.log.info(f"CLV for {len(frame)} customers in {fit_seconds:.2f} s")
     return dg.MaterializeResult(
         metadata=metadata,
-        check_results=[
-            dg.AssetCheckResult(
-                check_name=MODEL_CHECK,
-                asset_key=CLV_ASSET_KEY,
-                passed=result is not None,
-                severity=dg.AssetCheckSeverity.WARN,
-                metadata=check_metadata,
-            )
-        ],
+        check_results=[model_check(passed=result is not None, metadata=check_metadata)],
     )
