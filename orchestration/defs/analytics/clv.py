@@ -11,6 +11,7 @@ predictions) is a finding, not a failure: the asset publishes the historical fal
 """
 
 import time
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -157,7 +158,7 @@ def predict(summary: pl.DataFrame, config: ClvConfig) -> tuple[pl.DataFrame, Clv
     return frame, result
 
 
-def model_check(passed: bool, metadata: dict[str, dg.RawMetadataValue]) -> dg.AssetCheckResult:
+def model_check(passed: bool, metadata: dict[str, Any]) -> dg.AssetCheckResult:
     """The WARN check that says whether BG/NBD could be fitted (the fallback's reason if not)."""
     return dg.AssetCheckResult(
         check_name=MODEL_CHECK,
