@@ -501,6 +501,8 @@ def quarter_context(
         "chart_note": t["chart_note"].format(min_n=format_int(min_n, numbers)),
         "sections": extra,
         "coverage": [] if coverage is None else coverage_lines(coverage, loc),
+        # No known segment anywhere: the segment table is left out, not shown empty.
+        "show_segments": coverage is None or coverage.has_segments,
         "insights": insights_context(
             data,
             sections or SectionData(),
