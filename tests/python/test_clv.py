@@ -491,8 +491,9 @@ def test_the_asset_reports_its_fit(pipeline, mart) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "fi"])
 def test_the_report_names_the_model_and_why_it_fell_back(lang) -> None:
-    from reports.render import load_locale
-    from reports.sections import SectionData, value_section
+    from reports.data import SectionData
+    from reports.language import load_locale
+    from reports.sections.value import value_section
 
     loc = load_locale(lang)
 
@@ -561,7 +562,8 @@ def test_a_run_on_steady_buyers_is_green_and_the_report_names_the_fallback(
     from test_reports import visible_text
 
     from orchestration.sample_data import generate
-    from reports.render import PAGE, load_locale
+    from reports.language import load_locale
+    from reports.publish import PAGE
 
     inbox = tmp_path / "inbox"
     generate(inbox, customers=300, seed=11, quarters=8)

@@ -23,8 +23,8 @@ from orchestration.defs.publish.partitions import (
 from orchestration.defs.transform.dbt import dbt_models
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import get_settings
+from reports.data import ReportDataError
 from reports.render import render_reports
-from reports.sections import ReportDataError
 
 # Every mart the renderer reads (reports/render.py and reports/sections.py).
 REPORT_MARTS = [
