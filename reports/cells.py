@@ -81,6 +81,18 @@ def by_name(value: Any) -> tuple[str, str]:
     return (str(value).casefold(), str(value))
 
 
+# --- the reporting rule ----------------------------------------------------------------------
+
+
+def is_shown(flag: Any, n: Any, min_n: int) -> bool:
+    """May a figure be shown? The one rule of every section.
+
+    The mart decides (its is_reportable flag, n ≥ the dbt var min_reportable_n); the renderer's
+    own min n can only be stricter. A missing flag or n is not reportable.
+    """
+    return flag is True and n is not None and n >= min_n
+
+
 # --- cells of the extra tables ---------------------------------------------------------------
 
 
@@ -95,7 +107,7 @@ def value_cell(
     high: Any = None,
 ) -> dict[str, Any]:
     """One shown number with its n (and interval), or only the suppression / no-data text."""
-    if flag is False or n is None or n < min_n:
+    if not is_shown(flag, n, min_n):
         return {"state": "suppressed", "value": suppressed_text(loc, min_n), "n": "", "ci": ""}
     if not finite(value):
         return missing_cell(loc)
@@ -126,19 +138,14 @@ def missing_cell(loc: Locale) -> dict[str, Any]:
 
 def reportable(row: Row | None, metric: Metric, min_n: int) -> bool:
     """The mart flags the score reportable and its n reaches the renderer's min n."""
-    if row is None:
-        return False
-    n = row[metric.n_col]
-    return bool(row[metric.flag_col]) and n is not None and n >= min_n
+    return row is not None and is_shown(row[metric.flag_col], row[metric.n_col], min_n)
 
 
 def cell_state(row: Row | None, metric: Metric, min_n: int) -> str:
     """Classify a score cell as ok, suppressed (n below min n or flagged) or missing."""
     if row is None:
         return "missing"
-    n = row[metric.n_col]
-    # Both rules apply: the mart's flag and the renderer's min n; the stricter one wins.
-    if row[metric.flag_col] is not True or n is None or n < min_n:
+    if not reportable(row, metric, min_n):
         return "suppressed"
     values = (row[metric.value_col], row[metric.col("ci_low")], row[metric.col("ci_high")])
     if any(v is None or not math.isfinite(v) for v in values):

@@ -56,9 +56,9 @@ def _required_columns() -> list[str]:
         "segment",
         "touchpoint",
         "n_responses",
-        "promoters",
-        "passives",
-        "detractors",
+        "promoters_pct",
+        "passives_pct",
+        "detractors_pct",
     ]
     for m in METRICS:
         cols += [m.n_col, m.value_col, m.col("ci_low"), m.col("ci_high"), m.flag_col]
@@ -82,7 +82,8 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
 )
 
 # Every other table the report reads: name -> select over one mart or seed (its first `from`).
-# Each select only picks rows and columns; every figure and flag is the mart's.
+# Each select only picks rows and columns: every figure, share, mean and is_reportable flag is
+# the mart's, so the report computes nothing a mart could.
 QUERIES: Mapping[str, str] = {
     "churn": (
         "select quarter, quarter_start, segment, active_at_start, churn_pct, retention_pct, "
@@ -97,14 +98,12 @@ QUERIES: Mapping[str, str] = {
     "risk": (
         "select quarter, segment, customers_active_at_end, customers_at_risk, "
         "trailing_12m_net_revenue, revenue_at_risk, revenue_at_risk_pct, "
-        "has_full_trailing_year from marts.mart_revenue_at_risk__quarter_segment"
+        "has_full_trailing_year, is_reportable "
+        "from marts.mart_revenue_at_risk__quarter_segment"
     ),
     "clv": (
-        "select coalesce(segment, 'all') as segment, count(*) as n_customers, "
-        "avg(clv) as mean_clv, max(horizon_months) as horizon_months, "
-        "max(value_model) as value_model, max(fallback_reason) as fallback_reason "
-        "from marts.mart_customer_clv group by grouping sets ((segment), ()) "
-        "having count(*) > 0"
+        "select segment, n_customers, mean_clv, horizon_months, value_model, fallback_reason, "
+        "is_reportable from marts.mart_customer_clv__segment"
     ),
     "mystery": (
         "select quarter, brand, is_our_brand, item, n_visits, score_pct, is_reportable, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.cells import DECIMALS, count, finite, label, min_n_text, pct
+from reports.cells import DECIMALS, count, finite, is_shown, label, min_n_text, pct
 from reports.data import Row, SectionData
 from reports.formatting import format_number, format_signed
 from reports.language import Locale
@@ -84,7 +84,9 @@ def actions_section(
             effect, state = t["action_not_done"], "open"
         elif latest is None:
             effect, state = t["action_no_data_yet"], "open"
-        elif latest["effect_status"] == "too_few_answers" or not latest["is_reportable"]:
+        elif latest["effect_status"] == "too_few_answers" or not is_shown(
+            latest["is_reportable"], latest["n"], min_n
+        ):
             effect = t["action_too_few"].format(min_n=min_n_text(loc, min_n))
             state = "suppressed"
         else:

@@ -126,9 +126,10 @@ def _sparkline(data: MartData, row: Row, metric: Metric, loc: Locale, min_n: int
 
 
 def _nps_mix(row: Row, loc: Locale) -> str:
-    """Shares of promoters, passives and detractors among the NPS answers."""
-    groups = ("promoters", "passives", "detractors")
-    if not row["n_nps"] or any(row[g] is None for g in groups):
+    """Shares of promoters, passives and detractors among the NPS answers (the mart's)."""
+    shares = {g: row[f"{g}_pct"] for g in ("promoters", "passives", "detractors")}
+    if any(v is None for v in shares.values()):
         return ""
-    shares = {g: format_percent(100 * row[g] / row["n_nps"], DECIMALS, loc.numbers) for g in groups}
-    return loc.text["nps_mix"].format(**shares)
+    return loc.text["nps_mix"].format(
+        **{g: format_percent(v, DECIMALS, loc.numbers) for g, v in shares.items()}
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from reports.cells import DECIMALS, count, finite, label, min_n_text, pct
+from reports.cells import DECIMALS, count, finite, is_shown, label, min_n_text, pct
 from reports.charts import QuadrantPoint, quadrant_svg
 from reports.data import ALL, Row, SectionData
 from reports.formatting import format_number, format_signed
@@ -26,7 +26,11 @@ def drivers_section(
     if not rows:
         return None
     t = loc.text
-    fitted = [r for r in rows if r["is_reportable"] and finite(r["rescaled_weight_pct"])]
+    fitted = [
+        r
+        for r in rows
+        if is_shown(r["is_reportable"], r["n"], min_n) and finite(r["rescaled_weight_pct"])
+    ]
     if not fitted:
         return {"suppressed": drivers_not_estimated(rows, quarter, loc, min_n)}
     fitted.sort(key=lambda r: (r["weight_rank"], r["driver"]))

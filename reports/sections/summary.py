@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from reports.cells import DECIMALS, count, finite, label, number, pct, reportable
+from reports.cells import DECIMALS, count, finite, is_shown, label, number, pct, reportable
 from reports.data import ALL, METRICS, NPS, MartData, Row, SectionData
 from reports.formatting import format_int, format_number
 from reports.language import Locale
@@ -133,7 +133,7 @@ def pain_points(data: SectionData, quarter: str, loc: Locale, min_n: int) -> lis
     labels = theme_labels(data, loc)
     best: dict[str, Row] = {}
     for r in data.rows("themes", quarter) or []:
-        if not (r["is_reportable"] and (r["n_mentions"] or 0) >= min_n):
+        if not is_shown(r["is_reportable"], r["n_mentions"], min_n):
             continue
         if not (finite(r["detractor_share_pct"]) and r["detractor_share_pct"] >= 50.0):
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.cells import DECIMALS, count, finite, number, pct, suppressed_text
+from reports.cells import DECIMALS, count, finite, is_shown, number, pct, suppressed_text
 from reports.data import ALL, Row, SectionData
 from reports.formatting import format_signed
 from reports.language import Locale
@@ -25,7 +25,7 @@ def themes_section(
     as_pct = pct(loc)
     table = []
     for r in sorted(rows, key=lambda r: (-(r["n_mentions"] or 0), r["theme_id"])):
-        ok = bool(r["is_reportable"]) and (r["n_mentions"] or 0) >= min_n
+        ok = is_shown(r["is_reportable"], r["n_mentions"], min_n)
         change = r.get("share_change_pts")
         table.append(
             {
@@ -47,7 +47,7 @@ def themes_section(
     quotes = []
     for r in sorted(rows, key=lambda r: (-(r["n_detractors"] or 0), r["theme_id"])):
         found = sorted(verbatims.get(r["theme_id"], []), key=lambda v: v["verbatim_rank"])
-        if not found or (r["n_mentions"] or 0) < min_n:
+        if not found or not is_shown(r["is_reportable"], r["n_mentions"], min_n):
             continue
         quotes.append(
             {

@@ -29,13 +29,13 @@ def value_section(
 
     risk = []
     for r in sorted(risk_rows or [], key=order):
-        n = r["customers_active_at_end"]
+        n, flag = r["customers_active_at_end"], r["is_reportable"]
         risk.append(
             {
                 "name": seg_name(r["segment"]),
-                "revenue": value_cell(r["revenue_at_risk"], n, None, loc, min_n, as_eur),
-                "share": value_cell(r["revenue_at_risk_pct"], n, None, loc, min_n, as_pct),
-                "at_risk": value_cell(r["customers_at_risk"], n, None, loc, min_n,
+                "revenue": value_cell(r["revenue_at_risk"], n, flag, loc, min_n, as_eur),
+                "share": value_cell(r["revenue_at_risk_pct"], n, flag, loc, min_n, as_pct),
+                "at_risk": value_cell(r["customers_at_risk"], n, flag, loc, min_n,
                                       lambda v: format_int(int(v), loc.numbers)),
                 "partial": r["has_full_trailing_year"] is False,
             }
@@ -43,7 +43,9 @@ def value_section(
     clv = [
         {
             "name": seg_name(r["segment"]),
-            "clv": value_cell(r["mean_clv"], r["n_customers"], None, loc, min_n, as_eur),
+            "clv": value_cell(
+                r["mean_clv"], r["n_customers"], r["is_reportable"], loc, min_n, as_eur
+            ),
         }
         for r in sorted(clv_rows or [], key=order)
     ]

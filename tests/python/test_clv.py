@@ -500,7 +500,8 @@ def test_the_report_names_the_model_and_why_it_fell_back(lang) -> None:
     def section(value_model: str, reason: str | None) -> dict:
         rows = [
             {"segment": s, "n_customers": 400, "mean_clv": 1000.0, "horizon_months": 12,
-             "value_model": value_model, "fallback_reason": reason}
+             "value_model": value_model, "fallback_reason": reason,
+             "is_reportable": True}
             for s in ("all", "A")
         ]  # fmt: skip
         return value_section(SectionData({"clv": rows, "risk": []}), "2024-Q4", loc, 30)

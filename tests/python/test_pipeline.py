@@ -229,7 +229,7 @@ def test_asset_graph_groups_and_report_dependency() -> None:
         "raw": 7,
         "staging": 9,
         "intermediate": 10,
-        "marts": 21,
+        "marts": 22,
         "semantic": 4,  # models/semantic: MetricFlow's time spine and facts
         "seeds": 4,
         "snapshots": 1,
@@ -237,13 +237,11 @@ def test_asset_graph_groups_and_report_dependency() -> None:
         "publish": 2,
     }
     report_parents = graph.get(AssetKey(["reports", "quarterly_reports"])).parent_keys
-    # The report waits for every mart it reads, and for nothing else.
-    from orchestration.defs.publish.reports import REPORT_MARTS, REPORT_MARTS_AFTER_ANALYTICS
+    # The report waits for every mart and seed it reads (reports/data.py), and nothing else.
+    from reports.data import report_tables
 
-    assert report_parents == {
-        AssetKey(["marts", name]) for name in REPORT_MARTS + REPORT_MARTS_AFTER_ANALYTICS
-    }
-    assert len(report_parents) == 15
+    assert report_parents == {AssetKey(name.split(".")) for name in report_tables()}
+    assert len(report_parents) == 18
 
 
 def test_report_table_snapshot_equals_the_built_warehouse(mart) -> None:

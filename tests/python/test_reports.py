@@ -41,6 +41,9 @@ COLUMNS: dict[str, str] = {
     "promoters": "bigint",
     "passives": "bigint",
     "detractors": "bigint",
+    "promoters_pct": "double",
+    "passives_pct": "double",
+    "detractors_pct": "double",
     "nps": "double",
     "nps_ci_low": "double",
     "nps_ci_high": "double",
@@ -109,6 +112,11 @@ def _row(quarter: str, segment: str, touchpoint: str, **values: Any) -> dict[str
         cls_is_reportable=True,
     )
     row.update(values)
+    # The mart's shares of the NPS answers (macros/metrics.sql pct), from the counts above.
+    for group in ("promoters", "passives", "detractors"):
+        if f"{group}_pct" not in values:
+            count, n = row[group], row["n_nps"]
+            row[f"{group}_pct"] = None if count is None or not n else 100e0 * count / n
     return row
 
 
