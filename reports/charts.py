@@ -35,6 +35,16 @@ _Y_MAX = 100.0
 _Y_TICKS: tuple[int, ...] = (-100, -50, 0, 50, 100)
 
 
+# A trend chart or sparkline shows at most this many quarters, ending at the report's quarter.
+CHART_QUARTERS = 8
+
+
+def chart_window(quarters: Sequence[str], quarter: str) -> Sequence[str]:
+    """The last (up to) CHART_QUARTERS of `quarters` (oldest first) up to and with `quarter`."""
+    end = list(quarters).index(quarter) + 1
+    return quarters[max(0, end - CHART_QUARTERS) : end]
+
+
 @dataclass(frozen=True)
 class Series:
     """One line: a label and one value per x label; None means "not drawn" (the line breaks)."""

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from reports.sections import ALL, LocaleLike, SectionData
-
-if TYPE_CHECKING:
-    from reports.render import MartData
+from reports.data import ALL, MartData, SectionData
+from reports.language import Locale
 
 OPTIONAL_SOURCES: tuple[str, ...] = (
     "crm_customers",
@@ -27,7 +25,7 @@ OPTIONAL_SOURCES: tuple[str, ...] = (
     "lost_deals",
     "improvement_actions",
 )
-# The report's tables (reports/sections.py QUERIES) that stand on each optional source.
+# The report's tables (reports/data.py QUERIES) that stand on each optional source.
 # Customers are the population of churn, cohorts and revenue at risk; orders give value.
 TABLES_NEEDING: Mapping[str, tuple[str, ...]] = {
     "crm_customers": ("churn", "churn_groups", "cohorts", "risk"),
@@ -103,7 +101,7 @@ def restrict(
     return replace(data, rows=rows), SectionData(tables)
 
 
-def coverage_lines(coverage: Coverage, loc: LocaleLike) -> list[dict[str, str]]:
+def coverage_lines(coverage: Coverage, loc: Locale) -> list[dict[str, str]]:
     """One sentence per absent source (and for answers without ids or segments)."""
     texts = loc.text["coverage"]
     lines = []

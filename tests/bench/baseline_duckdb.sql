@@ -330,6 +330,9 @@ select
     promoters,
     passives,
     detractors,
+    pct(promoters, n_nps) as promoters_pct,
+    pct(passives, n_nps) as passives_pct,
+    pct(detractors, n_nps) as detractors_pct,
     case when n_nps > 0 then 100.0 * (promoters - detractors) / n_nps end as nps,
     100.0 * (promoters - detractors) / (n_nps + 3) as nps_adjusted,
     100.0 * sqrt(
@@ -648,7 +651,8 @@ select
     trailing_12m_net_revenue,
     revenue_at_risk,
     pct(revenue_at_risk, trailing_12m_net_revenue) as revenue_at_risk_pct,
-    has_full_trailing_year
+    has_full_trailing_year,
+    customers_active_at_end >= 30 as is_reportable
 from counted;
 
 copy mart_cx_scores__quarter to '{out}/mart_cx_scores__quarter.parquet' (format parquet);

@@ -412,6 +412,8 @@ def mart_cx_scores(scored: pd.DataFrame) -> pd.DataFrame:
         n > 0, np.minimum(100.0, m["nps_adjusted"] + Z * m["nps_adjusted_se"]), np.nan
     )
     m["is_reportable"] = m["n_nps"] >= MIN_N
+    for group in ("promoters", "passives", "detractors"):
+        m[f"{group}_pct"] = pct(m[group], m["n_nps"])
     for name in ("csat", "ces", "cls"):
         k, nn = m[f"{name}_top"], m[f"n_{name}"]
         m[f"{name}_pct"] = pct(k, nn)
@@ -440,8 +442,9 @@ def mart_cx_scores(scored: pd.DataFrame) -> pd.DataFrame:
             "touchpoint": cur["touchpoint"],
         }
     )
-    for column in ("n_responses", "n_nps", "promoters", "passives", "detractors", "nps",
-                   "nps_adjusted", "nps_adjusted_se", "nps_ci_low", "nps_ci_high",
+    for column in ("n_responses", "n_nps", "promoters", "passives", "detractors",
+                   "promoters_pct", "passives_pct", "detractors_pct", "nps", "nps_adjusted",
+                   "nps_adjusted_se", "nps_ci_low", "nps_ci_high",
                    "is_reportable"):  # fmt: skip
         out[column] = cur[column].to_numpy()
     for name in ("csat", "ces", "cls"):
@@ -657,6 +660,7 @@ def mart_revenue_at_risk(
             "revenue_at_risk": [Decimal(int(v)).scaleb(-4) for v in t["risk"]],
             "revenue_at_risk_pct": pct(t["risk"], t["trailing"]),
             "has_full_trailing_year": t["full_year"],
+            "is_reportable": t["active"] >= MIN_N,
         }
     )
 

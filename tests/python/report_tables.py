@@ -16,15 +16,9 @@ from pathlib import Path
 
 import duckdb
 
-from reports.render import MART
-from reports.sections import QUERIES, query_table
+from reports.data import report_tables
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "data" / "report_tables.sql"
-
-
-def report_tables() -> list[str]:
-    """schema.table of everything the report reads, in a fixed order."""
-    return sorted({MART, *(query_table(sql) for sql in QUERIES.values())})
 
 
 def table_ddl(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -27,9 +26,8 @@ from orchestration.defs.publish.bi_copy import (
     publish_edition,
     published_asset_keys,
 )
-from orchestration.defs.publish.reports import REPORT_MARTS, REPORT_MARTS_AFTER_ANALYTICS
 from orchestration.defs.transform.dbt import dbt_project
-from orchestration.settings import PROJECT_DIR
+from reports.data import report_tables
 
 BI_ASSET = AssetKey(["bi", "published_warehouse"])
 MART_QUERY = (
@@ -374,20 +372,11 @@ def test_dbt_exposures_list_what_the_report_and_the_bi_copy_read() -> None:
         nodes = exposures[name]["depends_on"]["nodes"]
         return sorted(n.split(".")[-1] for n in nodes if n.startswith(kind))
 
-    # The seeds the report's SQL reads that dbt already defines (a seed still being added to
-    # the project joins the exposure when it lands).
-    report_sql = "".join(
-        (PROJECT_DIR / "reports" / f).read_text(encoding="utf-8")
-        for f in ("render.py", "sections.py")
-    )
-    defined_seeds = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed"}
-    read_seeds = set(re.findall(r"\bseeds\.(\w+)", report_sql)) & defined_seeds
-
-    assert depends_on("quarterly_report", "model.") == sorted(
-        REPORT_MARTS + REPORT_MARTS_AFTER_ANALYTICS
-    )
-    assert depends_on("quarterly_report", "seed.") == sorted(read_seeds)
-    assert "nps_benchmarks" in read_seeds
+    # Every table reports/data.py reads (the scores mart and each query's table), and nothing
+    # else: the report asset takes its upstream marts from this exposure.
+    read = [name.split(".")[-1] for name in report_tables()]
+    assert depends_on("quarterly_report") == sorted(read)
+    assert "nps_benchmarks" in depends_on("quarterly_report", "seed.")
     assert {e["owner"]["email"] for e in exposures.values()} == {"kokemus-team@example.com"}
     # A new mart or seed is published automatically; add it to models/exposures.yml as well.
     published = {k.path[-1] for k in published_asset_keys()}

@@ -491,15 +491,17 @@ def test_the_asset_reports_its_fit(pipeline, mart) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "fi"])
 def test_the_report_names_the_model_and_why_it_fell_back(lang) -> None:
-    from reports.render import load_locale
-    from reports.sections import SectionData, value_section
+    from reports.data import SectionData
+    from reports.language import load_locale
+    from reports.sections.value import value_section
 
     loc = load_locale(lang)
 
     def section(value_model: str, reason: str | None) -> dict:
         rows = [
             {"segment": s, "n_customers": 400, "mean_clv": 1000.0, "horizon_months": 12,
-             "value_model": value_model, "fallback_reason": reason}
+             "value_model": value_model, "fallback_reason": reason,
+             "is_reportable": True}
             for s in ("all", "A")
         ]  # fmt: skip
         return value_section(SectionData({"clv": rows, "risk": []}), "2024-Q4", loc, 30)
@@ -561,7 +563,8 @@ def test_a_run_on_steady_buyers_is_green_and_the_report_names_the_fallback(
     from test_reports import visible_text
 
     from orchestration.sample_data import generate
-    from reports.render import PAGE, load_locale
+    from reports.language import load_locale
+    from reports.publish import PAGE
 
     inbox = tmp_path / "inbox"
     generate(inbox, customers=300, seed=11, quarters=8)

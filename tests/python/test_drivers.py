@@ -510,9 +510,9 @@ def test_materialization_metadata_names_the_top_driver(pipeline, weights) -> Non
     "status", ["too_few_answers", "constant_predictor", "collinear_predictors", "bad_shape"]
 )
 def test_the_report_says_why_the_drivers_could_not_be_estimated(lang, status) -> None:
-    from reports.insights import drivers_section
-    from reports.render import load_locale
-    from reports.sections import SectionData
+    from reports.data import SectionData
+    from reports.language import load_locale
+    from reports.sections.drivers import drivers_section
 
     loc = load_locale(lang)
     rows = [

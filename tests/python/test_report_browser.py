@@ -22,7 +22,8 @@ from PIL import Image
 from test_reports import _fixture_rows, _write_warehouse, visible_text
 
 from reports.formatting import format_int, format_number
-from reports.render import load_locale, render_reports
+from reports.language import load_locale
+from reports.render import render_reports
 
 QUARTER = "2025-Q2"
 XSS_CORPUS = Path(__file__).resolve().parents[1] / "data" / "xss" / "comments.txt"

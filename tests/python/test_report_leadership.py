@@ -13,7 +13,8 @@ import pytest
 from test_reports import _between, visible_text
 
 from reports.formatting import format_number
-from reports.render import PAGE, load_locale
+from reports.language import load_locale
+from reports.publish import PAGE
 
 QUARTER = "2025-Q2"
 

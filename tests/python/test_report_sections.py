@@ -6,7 +6,8 @@ import pytest
 from test_reports import visible_text
 
 from reports.formatting import format_number, format_percent
-from reports.render import PAGE, load_locale
+from reports.language import load_locale
+from reports.publish import PAGE
 
 QUARTER = "2025-Q2"
 

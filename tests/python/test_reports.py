@@ -13,8 +13,8 @@ import pytest
 import yaml
 from report_tables import complete_report_tables
 
-from reports import render as render_module
 from reports.charts import Series, nps_trend_svg
+from reports.data import ReportDataError
 from reports.formatting import (
     NumberStyle,
     format_interval,
@@ -22,8 +22,9 @@ from reports.formatting import (
     format_percent,
     format_signed,
 )
-from reports.render import LOCALES_DIR, load_locale, render_reports
-from reports.sections import ReportDataError
+from reports.language import LOCALES_DIR, load_locale
+from reports.render import render_reports
+from reports.sections import trend as trend_module
 
 NBSP = "\u00a0"
 MINUS = "\u2212"
@@ -40,6 +41,9 @@ COLUMNS: dict[str, str] = {
     "promoters": "bigint",
     "passives": "bigint",
     "detractors": "bigint",
+    "promoters_pct": "double",
+    "passives_pct": "double",
+    "detractors_pct": "double",
     "nps": "double",
     "nps_ci_low": "double",
     "nps_ci_high": "double",
@@ -108,6 +112,11 @@ def _row(quarter: str, segment: str, touchpoint: str, **values: Any) -> dict[str
         cls_is_reportable=True,
     )
     row.update(values)
+    # The mart's shares of the NPS answers (macros/metrics.sql pct), from the counts above.
+    for group in ("promoters", "passives", "detractors"):
+        if f"{group}_pct" not in values:
+            count, n = row[group], row["n_nps"]
+            row[f"{group}_pct"] = None if count is None or not n else 100e0 * count / n
     return row
 
 
@@ -663,7 +672,7 @@ def test_failed_render_keeps_previous_output(
     def broken(*args: Any, **kwargs: Any) -> str:
         raise RuntimeError("chart failed")
 
-    monkeypatch.setattr(render_module, "nps_trend_svg", broken)
+    monkeypatch.setattr(trend_module, "nps_trend_svg", broken)
     with pytest.raises(RuntimeError, match="chart failed"):
         render_reports(warehouse, out)
     assert _read(out, "en/2025-Q2/index.html") == before

@@ -1,5 +1,6 @@
--- NPS, CSAT, CES and CLS per quarter × segment × touchpoint (with 'all' rollups): n,
--- intervals, reportability and the change vs the previous quarter with its significance.
+-- NPS, CSAT, CES and CLS per quarter × segment × touchpoint (with 'all' rollups): n, the
+-- shares of promoters, passives and detractors, intervals, reportability and the change vs
+-- the previous quarter with its significance.
 {%- set pct_metrics = ['csat', 'ces', 'cls'] %}
 {%- set min_n = var('min_reportable_n') %}
 {#- Two comparisons: the previous quarter and the same quarter a year earlier. #}
@@ -20,6 +21,9 @@ metrics as (
         promoters,
         passives,
         detractors,
+        {%- for g in ['promoters', 'passives', 'detractors'] %}
+        {{ pct(g, 'n_nps') }} as {{ g }}_pct,
+        {%- endfor %}
         {{ nps('promoters', 'detractors', 'n_nps') }} as nps,
         {{ nps_adjusted('promoters', 'detractors', 'n_nps') }} as nps_adjusted,
         {{ nps_adjusted_se('promoters', 'detractors', 'n_nps') }} as nps_adjusted_se,
@@ -88,6 +92,9 @@ final as (
         promoters,
         passives,
         detractors,
+        promoters_pct,
+        passives_pct,
+        detractors_pct,
         nps,
         nps_adjusted,
         nps_adjusted_se,

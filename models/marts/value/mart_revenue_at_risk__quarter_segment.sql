@@ -1,6 +1,9 @@
 -- Revenue at risk per quarter × segment (plus 'all'): trailing-12-month net revenue of the
 -- customers still active at the quarter's end whose last NPS answer by then is a detractor,
--- beside the trailing revenue of all active customers and its share at risk.
+-- beside the trailing revenue of all active customers and its share at risk. A cell is
+-- reportable when at least min_reportable_n customers were active at the quarter's end.
+{%- set min_n = var('min_reportable_n') %}
+
 with status as (
     select * from {{ ref('int_customer_quarters__status') }}
     where is_active_at_end
@@ -32,7 +35,8 @@ final as (
         trailing_12m_net_revenue,
         revenue_at_risk,
         {{ pct('revenue_at_risk', 'trailing_12m_net_revenue') }} as revenue_at_risk_pct,
-        has_full_trailing_year
+        has_full_trailing_year,
+        customers_active_at_end >= {{ min_n }} as is_reportable
     from counted
 )
 

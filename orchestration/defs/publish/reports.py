@@ -7,6 +7,7 @@ policy), which is what `make run` and the inbox sensor ask for. Upstream blockin
 quarter is never republished from data that failed them: the previous edition stays.
 """
 
+import json
 from pathlib import Path
 
 import dagster as dg
@@ -20,33 +21,34 @@ from orchestration.defs.publish.partitions import (
     quarterly_partitions,
     quarters_of_window,
 )
-from orchestration.defs.transform.dbt import dbt_models
+from orchestration.defs.transform.dbt import AFTER_ANALYTICS_SELECT, dbt_models, dbt_project
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import get_settings
+from reports.data import ReportDataError
 from reports.render import render_reports
-from reports.sections import ReportDataError
 
-# Every mart the renderer reads (reports/render.py and reports/sections.py).
-REPORT_MARTS = [
-    "mart_cx_scores__quarter",
-    "fct_survey_responses",
-    "mart_churn__quarter_segment",
-    "mart_churn__score_group",
-    "mart_retention__cohort",
-    "mart_revenue_at_risk__quarter_segment",
-    "mart_mystery_shopping__item_scores",
-    "mart_lost_deals__price_claims",
-    "mart_lost_deals__reason_matrix",
-    "mart_pipeline__loads",
-    "mart_themes__quarter",
-    "mart_verbatims__quarter",
-    "mart_improvement_actions__effect",
-]
-REPORT_MARTS_AFTER_ANALYTICS = [
-    "mart_customer_clv",
-    "mart_key_drivers__quarter",
-    "mart_improvement_proposals__quarter",
-]
+REPORT_EXPOSURE = "quarterly_report"
+
+
+def report_upstream(manifest_path: Path) -> dict[str, list[str]]:
+    """The models and seeds the report reads, from its dbt exposure (models/exposures.yml).
+
+    Split by the dbt op that builds them: `after_analytics` models come from the second op
+    (orchestration/defs/analytics/downstream_dbt.py), everything else from the first. The
+    exposure itself is held equal to what reports/data.py reads by tests/python/test_bi_copy.py.
+    """
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    exposure = next(e for e in manifest["exposures"].values() if e["name"] == REPORT_EXPOSURE)
+    after_tag = AFTER_ANALYTICS_SELECT.removeprefix("tag:")
+    split: dict[str, list[str]] = {"dbt_models": [], "dbt_after_analytics": []}
+    for unique_id in exposure["depends_on"]["nodes"]:
+        node = manifest["nodes"][unique_id]
+        op = "dbt_after_analytics" if after_tag in node["tags"] else "dbt_models"
+        split[op].append(node["name"])
+    return split
+
+
+REPORT_UPSTREAM = report_upstream(dbt_project.manifest_path)
 
 
 @dg.asset(
@@ -55,8 +57,11 @@ REPORT_MARTS_AFTER_ANALYTICS = [
     kinds={"html", "pdf"},
     partitions_def=quarterly_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=[get_asset_key_for_model([dbt_models], name) for name in REPORT_MARTS]
-    + [get_asset_key_for_model([dbt_after_analytics], n) for n in REPORT_MARTS_AFTER_ANALYTICS],
+    deps=[get_asset_key_for_model([dbt_models], n) for n in REPORT_UPSTREAM["dbt_models"]]
+    + [
+        get_asset_key_for_model([dbt_after_analytics], n)
+        for n in REPORT_UPSTREAM["dbt_after_analytics"]
+    ],
     description="Quarterly leadership report per quarter (fi + en, HTML with inline SVG and a "
     "PDF) in $CX_REPORTS_DIR/<lang>/<quarter>/, rendered from the marts only and published "
     "atomically.",

@@ -1,0 +1,142 @@
+"""Writing the report to disk: file names, atomic publishing, the PDF and the proposals CSV.
+
+Layout: <out>/<lang>/<quarter>/index.html (+ the PDF and the proposals CSV),
+<out>/<lang>/index.html, <out>/<lang>/latest/index.html (a no-JavaScript redirect) and
+<out>/index.html. A reader sees the old file or folder or the new one, never half of either.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+from reports.data import QUARTER_RE, SectionData
+
+PAGE = "index.html"
+LATEST = "latest"
+PROPOSAL_COLUMNS: tuple[str, ...] = (
+    "proposal_id",
+    "proposal_rank",
+    "quarter",
+    "target_type",
+    "target_value",
+    "driver",
+    "quadrant",
+    "rescaled_weight_pct",
+    "driver_mean",
+    "performance_gap",
+    "n_answers",
+    "n_customers",
+    "expected_effect",
+    "target_nps",
+    "target_n_nps",
+)
+
+
+def pdf_name(quarter: str, lang: str) -> str:
+    """The PDF edition's file name inside the quarter folder."""
+    return f"kokemus-{quarter}-{lang}.pdf"
+
+
+def proposals_name(quarter: str) -> str:
+    """The CSV of every ranked proposal of a quarter, beside its report."""
+    return f"kokemus-{quarter}-proposals.csv"
+
+
+def proposals_csv(sections: SectionData | None, quarter: str) -> str | None:
+    """All of the quarter's proposals in rank order, for a CX team to turn into actions."""
+    rows = (sections or SectionData()).rows("proposals", quarter)
+    if not rows:
+        return None
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(PROPOSAL_COLUMNS)
+    for row in sorted(rows, key=lambda r: r["proposal_rank"]):
+        writer.writerow(["" if row.get(c) is None else row.get(c) for c in PROPOSAL_COLUMNS])
+    return buffer.getvalue()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write beside, then rename: a reader sees the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _swap_into_place(staging: Path, out_dir: Path) -> None:
+    """Replace `out_dir` by `staging` with two renames, so readers see old or new, never half."""
+    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    if old.exists():
+        shutil.rmtree(old)
+    had_old = out_dir.exists()
+    if had_old:
+        os.replace(out_dir, old)
+    try:
+        os.replace(staging, out_dir)
+    except OSError:
+        if had_old:
+            os.replace(old, out_dir)
+        raise
+    if had_old:
+        # The new report is live; a leftover old copy is untidy, not a failed publish.
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_pdf(html: str, base_dir: Path, target: Path) -> None:
+    """The print edition: WeasyPrint lays the page out with the print CSS (A4)."""
+    from weasyprint import HTML  # imported lazily: the HTML path does not need it
+
+    HTML(string=html, base_url=str(base_dir)).write_pdf(str(target))
+
+
+def publish_quarter(
+    out_dir: Path,
+    lang: str,
+    quarter: str,
+    html: str,
+    pdf: bool,
+    attachments: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """Render one edition into a hidden sibling folder, then swap it in as <lang>/<quarter>."""
+    target = out_dir / lang / quarter
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{quarter}.tmp-{os.getpid()}")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    try:
+        (staging / PAGE).write_text(html, encoding="utf-8")
+        written = [Path(lang) / quarter / PAGE]
+        for name, text in (attachments or {}).items():
+            (staging / name).write_text(text, encoding="utf-8")
+            written.append(Path(lang) / quarter / name)
+        if pdf:
+            write_pdf(html, staging, staging / pdf_name(quarter, lang))
+            written.append(Path(lang) / quarter / pdf_name(quarter, lang))
+        _swap_into_place(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return written
+
+
+def published_quarters(out_dir: Path, lang: str) -> list[str]:
+    """Quarters of one language that have a page on disk."""
+    folder = out_dir / lang
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p.name for p in folder.iterdir() if QUARTER_RE.match(p.name) and (p / PAGE).is_file()
+    )
+
+
+def published_pdfs(out_dir: Path, lang: str, quarters: list[str]) -> frozenset[tuple[str, str]]:
+    """(lang, quarter) of the published quarters whose PDF is on disk."""
+    return frozenset(
+        (lang, q) for q in quarters if (out_dir / lang / q / pdf_name(q, lang)).is_file()
+    )

@@ -1,0 +1,142 @@
+"""Improvement proposals and actions (partials/actions.html): what was decided, its measured
+effect so far, what is overdue, and the mart's ranked proposals not yet acted on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reports.cells import DECIMALS, count, finite, is_shown, label, min_n_text, pct
+from reports.data import Row, SectionData
+from reports.formatting import format_number, format_signed
+from reports.language import Locale
+
+PROPOSALS_SHOWN = 3
+
+
+def proposals(data: SectionData, quarter: str, loc: Locale) -> list[dict[str, Any]]:
+    """The top improvement proposals of the quarter, in the mart's rank order."""
+    rows = sorted(data.rows("proposals", quarter) or [], key=lambda r: r["proposal_rank"])
+    out = []
+    for r in rows[:PROPOSALS_SHOWN]:
+        out.append(
+            {
+                "proposal_id": r["proposal_id"],
+                "rank": r["proposal_rank"],
+                "text": loc.text["proposal_sentence"].format(
+                    driver=label(loc, "drivers", r["driver"]),
+                    target=_target_label(r, loc),
+                    weight=pct(loc)(r["rescaled_weight_pct"]),
+                    mean=format_number(r["driver_mean"], 2, loc.numbers),
+                    gap=pct(loc)(100.0 * r["performance_gap"]),
+                    customers=count(r["n_customers"], loc),
+                    effect=format_number(r["expected_effect"], DECIMALS, loc.numbers),
+                ),
+            }
+        )
+    return out
+
+
+def _target_label(row: Row, loc: Locale) -> str:
+    kind, value = row["target_type"], row["target_value"]
+    if kind == "touchpoint":
+        return loc.text["cell_touchpoint"].format(name=value)
+    if kind == "segment":
+        return loc.text["cell_segment"].format(name=value)
+    return loc.text["all_customers"]
+
+
+_METRIC_DECIMALS = {"driver_mean": 2}
+
+
+def _metric_value(metric: str, value: Any, loc: Locale) -> str:
+    if metric in ("csat_pct", "ces_pct", "share_of_comments_pct"):
+        return pct(loc)(value)
+    return format_number(value, _METRIC_DECIMALS.get(metric, DECIMALS), loc.numbers)
+
+
+def actions_section(
+    data: SectionData, quarter: str, loc: Locale, min_n: int
+) -> dict[str, Any] | None:
+    """Actions decided by this quarter, their effect so far, overdue ones, proposals not acted on.
+
+    "So far" means measured in quarters up to the report's quarter: an older edition shows
+    what was known then.
+    """
+    rows = [r for r in data.rows("actions") or [] if r["decided_quarter"] <= quarter]
+    if not rows:
+        return None
+    t = loc.text
+    primary = [r for r in rows if r["is_primary_metric"]]
+    by_action: dict[str, list[Row]] = {}
+    for r in primary:
+        by_action.setdefault(r["action_id"], []).append(r)
+    actions = []
+    for action_id in sorted(by_action):
+        measures = sorted(by_action[action_id], key=lambda r: r["quarter"])
+        head = measures[0]
+        known = [r for r in measures if not r["is_baseline"] and r["quarter"] <= quarter]
+        done = head["done_quarter"] is not None and head["done_quarter"] <= quarter
+        latest = known[-1] if known else None
+        metric_name = t["action_metrics"].get(head["metric"], head["metric"])
+        if head["status"] == "dropped":
+            effect, state = t["action_dropped"], "dropped"
+        elif not done:
+            effect, state = t["action_not_done"], "open"
+        elif latest is None:
+            effect, state = t["action_no_data_yet"], "open"
+        elif latest["effect_status"] == "too_few_answers" or not is_shown(
+            latest["is_reportable"], latest["n"], min_n
+        ):
+            effect = t["action_too_few"].format(min_n=min_n_text(loc, min_n))
+            state = "suppressed"
+        else:
+            significant = bool(latest["is_significant"])
+            effect = t["action_effect"].format(
+                metric=metric_name,
+                baseline_quarter=head["decided_quarter"],
+                baseline=_metric_value(head["metric"], latest["baseline_value"], loc),
+                quarter=latest["quarter"],
+                value=_metric_value(head["metric"], latest["value"], loc),
+                change=format_signed(
+                    latest["change"], _METRIC_DECIMALS.get(head["metric"], DECIMALS), loc.numbers
+                ),
+                n=count(latest["n"], loc),
+                z=format_number(latest["change_z"], 2, loc.numbers)
+                if finite(latest["change_z"])
+                else "–",
+                verdict=t["significant"] if significant else t["not_significant"],
+            )
+            state = "significant" if significant else "not_significant"
+        overdue = (
+            not done
+            and head["status"] in ("planned", "in_progress")
+            and bool(head["is_overdue"])
+            and quarter == max(r["quarter"] for r in data.rows("actions") or [])
+        )
+        actions.append(
+            {
+                "id": action_id,
+                "description": head["description"] or "",
+                "target": t["action_targets"][head["target_type"]].format(
+                    value=head["target_value"]
+                ),
+                "owner": head["owner"] or "",
+                "status": label(loc, "action_statuses", head["status"]),
+                "decided": head["decided_quarter"],
+                "done": head["done_quarter"] if done else "",
+                "effect": effect,
+                "state": state,
+                "overdue": overdue,
+            }
+        )
+    acted_on = {r["proposal_id"] for r in rows if r["proposal_id"]}
+    open_proposals = [p for p in proposals(data, quarter, loc) if p["proposal_id"] not in acted_on]
+    return {
+        "actions": actions,
+        "counts": t["actions_counts"].format(
+            total=count(len(actions), loc),
+            done=count(sum(1 for a in actions if a["done"]), loc),
+            overdue=count(sum(1 for a in actions if a["overdue"]), loc),
+        ),
+        "open_proposals": open_proposals,
+    }

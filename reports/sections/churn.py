@@ -1,0 +1,118 @@
+"""Churn and retention (partials/churn.html): the quarter's churn by segment and by NPS group,
+and its trend."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from markupsafe import Markup
+
+from reports.cells import DECIMALS, by_name, finite, label, min_n_text, pct, value_cell
+from reports.charts import Series, chart_window, nps_trend_svg
+from reports.data import ALL, Row, SectionData
+from reports.formatting import format_number, format_percent
+from reports.language import Locale
+
+NPS_GROUPS: tuple[str, ...] = ("promoter", "passive", "detractor", "no_answer")
+
+
+def _churn_chart(rows: Sequence[Row], quarter: str, loc: Locale, min_n: int) -> Markup | None:
+    t = loc.text
+    headline = {r["quarter"]: r for r in rows if r["segment"] == ALL}
+    ordered = sorted(headline.values(), key=lambda r: (r["quarter_start"], r["quarter"]))
+    quarters = [r["quarter"] for r in ordered]
+    if quarter not in quarters:
+        return None
+    window = chart_window(quarters, quarter)
+    values: list[float | None] = []
+    for q in window:
+        row = headline[q]
+        cell = value_cell(
+            row["churn_pct"], row["active_at_start"], row["is_reportable"], loc, min_n, str
+        )
+        values.append(float(row["churn_pct"]) if cell["state"] == "ok" else None)
+    shown = [v for v in values if v is not None]
+    if not shown:
+        return None
+    # A fixed axis from 0 to the next multiple of 5 above the highest drawn value.
+    top = max(5.0, 5.0 * math.ceil(max(shown) / 5.0))
+    ticks = [top * i / 5 for i in range(6)]  # whole numbers: the axis top is a multiple of 5
+    svg = nps_trend_svg(
+        window,
+        [Series(t["churn_series"], values, emphasis=True)],
+        title=t["churn_chart_title"].format(first=window[0], last=window[-1]),
+        desc=t["churn_chart_desc"].format(min_n=min_n_text(loc, min_n)),
+        format_value=pct(loc),
+        format_tick=lambda v: format_percent(v, 0 if float(v).is_integer() else 2, loc.numbers),
+        chart_id="churn-trend",
+        y_range=(0.0, top),
+        y_ticks=ticks,
+    )
+    # nps_trend_svg escapes every text it writes.
+    return Markup(svg)
+
+
+def churn_section(
+    data: SectionData, quarter: str, loc: Locale, min_n: int
+) -> dict[str, Any] | None:
+    all_rows = data.rows("churn")
+    groups_rows = data.rows("churn_groups", quarter)
+    if all_rows is None and groups_rows is None:
+        return None
+    t = loc.text
+    rows = [r for r in (all_rows or []) if r["quarter"] == quarter]
+    if not rows and not groups_rows:
+        return None
+    as_pct = pct(loc)
+
+    def churn(row: Row) -> dict[str, Any]:
+        return value_cell(
+            row["churn_pct"], row["active_at_start"], row["is_reportable"], loc, min_n, as_pct,
+            row["churn_ci_low"], row["churn_ci_high"],
+        )  # fmt: skip
+
+    def retention(row: Row) -> dict[str, Any]:
+        # retention = 100 − churn, so its interval is the churn interval mirrored in the mart.
+        return value_cell(
+            row["retention_pct"], row["active_at_start"], row["is_reportable"], loc, min_n, as_pct
+        )
+
+    headline_row = next((r for r in rows if r["segment"] == ALL), None)
+    headline = None
+    if headline_row is not None:
+        headline = {"churn": churn(headline_row), "retention": retention(headline_row)}
+    segments = [
+        {
+            "name": r["segment"],
+            "churn": churn(r),
+            "retention": retention(r),
+        }
+        for r in sorted(rows, key=lambda r: by_name(r["segment"]))
+        if r["segment"] != ALL
+    ]
+    by_group = {r["score_group"]: r for r in groups_rows or []}
+    groups = [
+        {"name": label(loc, "nps_groups", g), "churn": churn(by_group[g])}
+        for g in NPS_GROUPS
+        if g in by_group
+    ]
+    finding = ""
+    if groups_rows:
+        det, pro = by_group.get("detractor"), by_group.get("promoter")
+        ratio = None if det is None else det["churn_ratio_vs_best_group"]
+        if det and pro and churn(det)["state"] == churn(pro)["state"] == "ok" and finite(ratio):
+            finding = t["churn_ratio_finding"].format(
+                ratio=format_number(ratio, DECIMALS, loc.numbers)
+            )
+        else:
+            finding = t["churn_ratio_suppressed"].format(min_n=min_n_text(loc, min_n))
+    return {
+        "headline": headline,
+        "chart_svg": None if all_rows is None else _churn_chart(all_rows, quarter, loc, min_n),
+        "segments": segments,
+        "groups": groups,
+        "finding": finding,
+        "chart_note": t["churn_chart_note"].format(min_n=min_n_text(loc, min_n)),
+    }

@@ -1,0 +1,45 @@
+"""The methodology notes (partials/methodology.html): the reporting rules, the methods, and the
+data's freshness and quarantine counts from mart_pipeline__loads."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from reports.cells import min_n_text
+from reports.data import ALL, SectionData
+from reports.formatting import format_int, format_number
+from reports.language import Locale
+
+# The mart flags a change as significant at |z| ≥ 1.96; the footnote quotes the same rule.
+Z_CRITICAL = 1.96
+TIMEZONE = "Europe/Helsinki"
+
+
+def methodology_section(sections: SectionData | None, loc: Locale, min_n: int) -> list[str]:
+    """The numbered notes at the foot of a quarter page."""
+    t = loc.text
+    z_crit = format_number(Z_CRITICAL, 2, loc.numbers)
+    return (
+        [note.format(min_n=min_n_text(loc, min_n), z_crit=z_crit) for note in t["footnotes"]]
+        + list(t["footnotes_method"])
+        + _freshness_notes(sections, loc)
+    )
+
+
+def _freshness_notes(sections: SectionData | None, loc: Locale) -> list[str]:
+    """Data freshness and quarantine counts from mart_pipeline__loads (all sources)."""
+    rows = (sections or SectionData()).rows("loads") or []
+    total = next((r for r in rows if r["source"] == ALL), None)
+    if total is None or total["last_loaded_at"] is None:
+        return []
+    when = total["last_loaded_at"].astimezone(ZoneInfo(TIMEZONE))
+    return [
+        loc.text["footnote_freshness"].format(
+            when=when.strftime("%Y-%m-%d %H:%M"),
+            files=format_int(total["files_loaded"], loc.numbers),
+            rejected=format_int(total["files_rejected"], loc.numbers),
+            read=format_int(total["rows_read"], loc.numbers),
+            loaded=format_int(total["rows_loaded"], loc.numbers),
+            quarantined=format_int(total["rows_quarantined"], loc.numbers),
+        )
+    ]
