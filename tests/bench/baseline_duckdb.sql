@@ -194,7 +194,7 @@ select
     status,
     case
         when status = 'completed' then dec_of(amount)
-        when status = 'refunded' then -dec_of(amount)
+        -- one row per order with its latest status: refunded and cancelled orders net to 0
         else 0
     end as net_amount
 from orders_in

@@ -220,7 +220,7 @@ def load_orders(inbox: Path) -> pd.DataFrame:
         | units.isna()
         | ~status.isin(["completed", "refunded", "cancelled"])
     )
-    net = units.where(status == "completed", (-units).where(status == "refunded", 0))
+    net = units.where(status == "completed", 0)  # a refunded order nets to 0 (latest status)
     out = pd.DataFrame(
         {
             "order_id": df["order_id"],

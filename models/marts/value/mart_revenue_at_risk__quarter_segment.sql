@@ -1,6 +1,10 @@
 -- Revenue at risk per quarter × segment (plus 'all'): trailing-12-month net revenue of the
 -- customers still active at the quarter's end whose last NPS answer by then is a detractor,
--- beside the trailing revenue of all active customers and its share at risk.
+-- beside the trailing revenue of all active customers and its share at risk. Reportable when the
+-- customers at risk (the ones whose revenue is summed), not all active customers, reach the
+-- reportable n: otherwise the revenue of two or three named detractors would be published.
+{%- set min_n = var('min_reportable_n') %}
+
 with status as (
     select * from {{ ref('int_customer_quarters__status') }}
     where is_active_at_end
@@ -32,6 +36,7 @@ final as (
         trailing_12m_net_revenue,
         revenue_at_risk,
         {{ pct('revenue_at_risk', 'trailing_12m_net_revenue') }} as revenue_at_risk_pct,
+        customers_at_risk >= {{ min_n }} as is_reportable,
         has_full_trailing_year
     from counted
 )
