@@ -9,17 +9,18 @@
 {%- endmacro %}
 
 {#- Adjusted-Wald (Rocks 2016): add 3/4 to P and to D and 3 to n. -#}
+{#- NULL without answers: an empty cell has no estimate, so no change or z is written against it. -#}
 {% macro nps_adjusted(promoters, detractors, n) -%}
-    (100e0 * ({{ promoters }} - {{ detractors }}) / ({{ n }} + 3))
+    case when {{ n }} > 0 then 100e0 * ({{ promoters }} - {{ detractors }}) / ({{ n }} + 3) end
 {%- endmacro %}
 
 {% macro nps_adjusted_se(promoters, detractors, n) -%}
-    (100e0 * sqrt(
+    case when {{ n }} > 0 then 100e0 * sqrt(
         (({{ promoters }} + 0.75e0) / ({{ n }} + 3e0)
             + ({{ detractors }} + 0.75e0) / ({{ n }} + 3e0)
         - power(({{ promoters }} - {{ detractors }}) / ({{ n }} + 3e0), 2))
         / ({{ n }} + 3e0)
-    ))
+    ) end
 {%- endmacro %}
 
 {#- 95 % adjusted-Wald interval, clipped to the scale; side is 'low' or 'high'. -#}
@@ -71,8 +72,42 @@
     end
 {%- endmacro %}
 
+{#- z of the change between two shares k1 / n1 and k2 / n2 with the pooled two-proportion
+    standard error sqrt(p (1 - p) (1 / n1 + 1 / n2)), p = (k1 + k2) / (n1 + n2). Unlike the
+    unpooled SE it is not 0 at a 0 % share, so 0 of 5 against 3 of 40 is no "significant rise".
+    NULL when a side has no answers; 0 when both shares are 0 % or both 100 % (no change). -#}
+{% macro pooled_change_z(k1, n1, k2, n2) -%}
+    {%- set p = '((1e0 * ' ~ k1 ~ ' + ' ~ k2 ~ ') / (' ~ n1 ~ ' + ' ~ n2 ~ '))' -%}
+    case when {{ n1 }} > 0 and {{ n2 }} > 0 then
+        case
+            when {{ p }} > 0 and {{ p }} < 1 then
+                (1e0 * {{ k1 }} / {{ n1 }} - 1e0 * {{ k2 }} / {{ n2 }})
+                / sqrt({{ p }} * (1 - {{ p }}) * (1e0 / {{ n1 }} + 1e0 / {{ n2 }}))
+            else 0e0
+        end
+    end
+{%- endmacro %}
+
+{#- Two-sided p-value of a standard normal z: erfc(|z| / sqrt 2), with the Abramowitz-Stegun
+    7.1.26 erf approximation (absolute error below 1.5e-7), plain arithmetic on any engine. -#}
+{% macro two_sided_p(z) -%}
+    {%- set x = '(abs(' ~ z ~ ') / sqrt(2e0))' -%}
+    {%- set t = '(1e0 / (1e0 + 0.3275911e0 * ' ~ x ~ '))' -%}
+    case when {{ z }} is not null then
+        least(1e0, ({{ t }} * (0.254829592e0 + {{ t }} * (-0.284496736e0 + {{ t }} * (
+            1.421413741e0 + {{ t }} * (-1.453152027e0 + {{ t }} * 1.061405429e0)))))
+            * exp(-{{ x }} * {{ x }}))
+    end
+{%- endmacro %}
+
 {% macro is_significant(z) -%}
     case when {{ z }} is not null then abs({{ z }}) >= {{ var('significance_z') }} end
+{%- endmacro %}
+
+{#- A change is tested only when both cells may be shown (n at least the reportable n):
+    otherwise the flag is NULL, "not compared", never "not significant". -#}
+{% macro significant_if_reportable(z, reportable, other_reportable) -%}
+    case when {{ reportable }} and {{ other_reportable }} then {{ is_significant(z) }} end
 {%- endmacro %}
 
 {#- NPS group of a 0-10 answer. -#}

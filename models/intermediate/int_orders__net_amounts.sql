@@ -1,5 +1,7 @@
--- One row per order with its Helsinki-local day and quarter and its signed net amount:
--- completed orders count in full, refunds count negative, cancelled orders count zero.
+-- One row per order with its Helsinki-local day and quarter and its net amount. An order is one
+-- row with its latest status (docs/contract.md): a completed order counts in full, a refunded or
+-- cancelled one counts zero — the refund took back what the order had brought, so the order
+-- nets to 0, not to −amount. Historical value and the CLV inputs both sum this one column.
 --
 -- Incremental, keyed on order_id: a build adds the orders of new loads, and a re-sent or
 -- corrected file replaces its orders instead of duplicating them.
@@ -28,11 +30,7 @@ final as (
         status,
         currency,
         amount,
-        case
-            when status = 'completed' then amount
-            when status = 'refunded' then -amount
-            else 0
-        end as net_amount,
+        case when status = 'completed' then amount else 0 end as net_amount,
         load_id
     from orders
 )

@@ -63,6 +63,19 @@ create or replace temp macro change_z(cur, prev, se_cur, se_prev) as case
         then (cur - prev) / sqrt(se_cur * se_cur + se_prev * se_prev)
 end;
 create or replace temp macro significant(z) as case when z is not null then abs(z) >= 1.96 end;
+-- Tested only when both cells are reportable; NULL (not compared) otherwise.
+create or replace temp macro significant_if(z, ok_cur, ok_prev) as
+    case when ok_cur and ok_prev then significant(z) end;
+-- Pooled two-proportion z of k1 / n1 against k2 / n2 (0 when both shares are 0 % or 100 %).
+create or replace temp macro pooled_z(k1, n1, k2, n2) as case when n1 > 0 and n2 > 0 then
+    case
+        when (1.0 * k1 + k2) / (n1 + n2) > 0 and (1.0 * k1 + k2) / (n1 + n2) < 1 then
+            (1.0 * k1 / n1 - 1.0 * k2 / n2) / sqrt(
+                ((1.0 * k1 + k2) / (n1 + n2)) * (1 - (1.0 * k1 + k2) / (n1 + n2))
+                * (1.0 / n1 + 1.0 / n2))
+        else 0.0
+    end
+end;
 
 -- ---------------------------------------------------------------------------------- sources
 -- Insertion order is kept, so rowid is the load order: files in name order, then lines.
@@ -194,7 +207,7 @@ select
     status,
     case
         when status = 'completed' then dec_of(amount)
-        when status = 'refunded' then -dec_of(amount)
+        -- one row per order with its latest status: refunded and cancelled orders net to 0
         else 0
     end as net_amount
 from orders_in
@@ -334,12 +347,12 @@ select
     pct(passives, n_nps) as passives_pct,
     pct(detractors, n_nps) as detractors_pct,
     case when n_nps > 0 then 100.0 * (promoters - detractors) / n_nps end as nps,
-    100.0 * (promoters - detractors) / (n_nps + 3) as nps_adjusted,
-    100.0 * sqrt(
+    case when n_nps > 0 then 100.0 * (promoters - detractors) / (n_nps + 3) end as nps_adjusted,
+    case when n_nps > 0 then 100.0 * sqrt(
         ((promoters + 0.75) / (n_nps + 3.0) + (detractors + 0.75) / (n_nps + 3.0)
         - power((promoters - detractors) / (n_nps + 3.0), 2))
         / (n_nps + 3.0)
-    ) as nps_adjusted_se,
+    ) end as nps_adjusted_se,
     case when n_nps > 0 then greatest(-100.0, nps_adjusted - 1.96 * nps_adjusted_se) end
         as nps_ci_low,
     case when n_nps > 0 then least(100.0, nps_adjusted + 1.96 * nps_adjusted_se) end
@@ -372,6 +385,7 @@ create temp table mart_cx_scores__quarter as
 select
     cur.*,
     case
+        when cur.nps is null then null
         when cur.nps < 0 then 'needs_work'
         when cur.nps < 30 then 'good'
         when cur.nps < 70 then 'excellent'
@@ -384,44 +398,46 @@ select
     cur.nps_adjusted - prev.nps_adjusted as nps_adjusted_change,
     change_z(cur.nps_adjusted, prev.nps_adjusted, cur.nps_adjusted_se, prev.nps_adjusted_se)
         as nps_change_z,
-    significant(nps_change_z) as nps_is_significant_change,
+    significant_if(nps_change_z, cur.is_reportable, prev.is_reportable)
+        as nps_is_significant_change,
     prev.csat_pct as csat_prev,
     cur.csat_pct - prev.csat_pct as csat_change,
-    change_z(cur.csat_pct, prev.csat_pct, pct_se(cur.csat_pct, cur.n_csat),
-             pct_se(prev.csat_pct, prev.n_csat)) as csat_change_z,
-    significant(csat_change_z) as csat_is_significant_change,
+    pooled_z(cur.csat_top, cur.n_csat, prev.csat_top, prev.n_csat) as csat_change_z,
+    significant_if(csat_change_z, cur.csat_is_reportable, prev.csat_is_reportable)
+        as csat_is_significant_change,
     prev.ces_pct as ces_prev,
     cur.ces_pct - prev.ces_pct as ces_change,
-    change_z(cur.ces_pct, prev.ces_pct, pct_se(cur.ces_pct, cur.n_ces),
-             pct_se(prev.ces_pct, prev.n_ces)) as ces_change_z,
-    significant(ces_change_z) as ces_is_significant_change,
+    pooled_z(cur.ces_top, cur.n_ces, prev.ces_top, prev.n_ces) as ces_change_z,
+    significant_if(ces_change_z, cur.ces_is_reportable, prev.ces_is_reportable)
+        as ces_is_significant_change,
     prev.cls_pct as cls_prev,
     cur.cls_pct - prev.cls_pct as cls_change,
-    change_z(cur.cls_pct, prev.cls_pct, pct_se(cur.cls_pct, cur.n_cls),
-             pct_se(prev.cls_pct, prev.n_cls)) as cls_change_z,
-    significant(cls_change_z) as cls_is_significant_change,
+    pooled_z(cur.cls_top, cur.n_cls, prev.cls_top, prev.n_cls) as cls_change_z,
+    significant_if(cls_change_z, cur.cls_is_reportable, prev.cls_is_reportable)
+        as cls_is_significant_change,
     yoy.quarter as yoy_quarter,
     yoy.n_nps as yoy_n_nps,
     yoy.nps as nps_yoy_prev,
     cur.nps - yoy.nps as nps_yoy_change,
     change_z(cur.nps_adjusted, yoy.nps_adjusted, cur.nps_adjusted_se, yoy.nps_adjusted_se)
         as nps_yoy_change_z,
-    significant(nps_yoy_change_z) as nps_yoy_is_significant_change,
+    significant_if(nps_yoy_change_z, cur.is_reportable, yoy.is_reportable)
+        as nps_yoy_is_significant_change,
     yoy.csat_pct as csat_yoy_prev,
     cur.csat_pct - yoy.csat_pct as csat_yoy_change,
-    change_z(cur.csat_pct, yoy.csat_pct, pct_se(cur.csat_pct, cur.n_csat),
-             pct_se(yoy.csat_pct, yoy.n_csat)) as csat_yoy_change_z,
-    significant(csat_yoy_change_z) as csat_yoy_is_significant_change,
+    pooled_z(cur.csat_top, cur.n_csat, yoy.csat_top, yoy.n_csat) as csat_yoy_change_z,
+    significant_if(csat_yoy_change_z, cur.csat_is_reportable, yoy.csat_is_reportable)
+        as csat_yoy_is_significant_change,
     yoy.ces_pct as ces_yoy_prev,
     cur.ces_pct - yoy.ces_pct as ces_yoy_change,
-    change_z(cur.ces_pct, yoy.ces_pct, pct_se(cur.ces_pct, cur.n_ces),
-             pct_se(yoy.ces_pct, yoy.n_ces)) as ces_yoy_change_z,
-    significant(ces_yoy_change_z) as ces_yoy_is_significant_change,
+    pooled_z(cur.ces_top, cur.n_ces, yoy.ces_top, yoy.n_ces) as ces_yoy_change_z,
+    significant_if(ces_yoy_change_z, cur.ces_is_reportable, yoy.ces_is_reportable)
+        as ces_yoy_is_significant_change,
     yoy.cls_pct as cls_yoy_prev,
     cur.cls_pct - yoy.cls_pct as cls_yoy_change,
-    change_z(cur.cls_pct, yoy.cls_pct, pct_se(cur.cls_pct, cur.n_cls),
-             pct_se(yoy.cls_pct, yoy.n_cls)) as cls_yoy_change_z,
-    significant(cls_yoy_change_z) as cls_yoy_is_significant_change,
+    pooled_z(cur.cls_top, cur.n_cls, yoy.cls_top, yoy.n_cls) as cls_yoy_change_z,
+    significant_if(cls_yoy_change_z, cur.cls_is_reportable, yoy.cls_is_reportable)
+        as cls_yoy_is_significant_change,
     cur.quarter || '|' || cur.segment || '|' || cur.touchpoint as score_key
 from cx_metrics as cur
 left join cx_metrics as prev
@@ -652,7 +668,7 @@ select
     revenue_at_risk,
     pct(revenue_at_risk, trailing_12m_net_revenue) as revenue_at_risk_pct,
     has_full_trailing_year,
-    customers_active_at_end >= 30 as is_reportable
+    customers_at_risk >= 30 as is_reportable
 from counted;
 
 copy mart_cx_scores__quarter to '{out}/mart_cx_scores__quarter.parquet' (format parquet);

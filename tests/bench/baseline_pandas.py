@@ -220,7 +220,7 @@ def load_orders(inbox: Path) -> pd.DataFrame:
         | units.isna()
         | ~status.isin(["completed", "refunded", "cancelled"])
     )
-    net = units.where(status == "completed", (-units).where(status == "refunded", 0))
+    net = units.where(status == "completed", 0)  # a refunded order nets to 0 (latest status)
     out = pd.DataFrame(
         {
             "order_id": df["order_id"],
@@ -301,6 +301,24 @@ def change_z(cur, prev, se_cur, se_prev):
 def significant(z) -> pd.Series:
     z = pd.Series(z, dtype=float)
     return (z.abs() >= Z).astype("boolean").mask(z.isna())
+
+
+def significant_if(z, ok_cur, ok_other) -> pd.Series:
+    """Tested only when both cells are reportable; NULL (not compared) otherwise."""
+    both = pd.Series(ok_cur, dtype="boolean").fillna(False) & pd.Series(
+        ok_other, dtype="boolean"
+    ).fillna(False)
+    return significant(z).mask(~both.to_numpy())
+
+
+def pooled_z(k1, n1, k2, n2):
+    """Pooled two-proportion z of k1 / n1 against k2 / n2 (0 when both are 0 % or 100 %)."""
+    k1, n1, k2, n2 = (np.asarray(v, dtype=float) for v in (k1, n1, k2, n2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pool = (k1 + k2) / (n1 + n2)
+        z = (k1 / n1 - k2 / n2) / np.sqrt(pool * (1 - pool) * (1.0 / n1 + 1.0 / n2))
+        z = np.where((pool > 0) & (pool < 1), z, 0.0)
+    return np.where((n1 > 0) & (n2 > 0), z, np.nan)
 
 
 # --------------------------------------------------------------------------- the intermediates
@@ -400,10 +418,15 @@ def mart_cx_scores(scored: pd.DataFrame) -> pd.DataFrame:
     p, dd, n = (m[c].to_numpy(dtype=float) for c in ("promoters", "detractors", "n_nps"))
     with np.errstate(divide="ignore", invalid="ignore"):
         m["nps"] = np.where(n > 0, 100.0 * (p - dd) / n, np.nan)
-        m["nps_adjusted"] = 100.0 * (p - dd) / (n + 3)
-        m["nps_adjusted_se"] = 100.0 * np.sqrt(
-            ((p + 0.75) / (n + 3.0) + (dd + 0.75) / (n + 3.0) - ((p - dd) / (n + 3.0)) ** 2)
-            / (n + 3.0)
+        m["nps_adjusted"] = np.where(n > 0, 100.0 * (p - dd) / (n + 3), np.nan)
+        m["nps_adjusted_se"] = np.where(
+            n > 0,
+            100.0
+            * np.sqrt(
+                ((p + 0.75) / (n + 3.0) + (dd + 0.75) / (n + 3.0) - ((p - dd) / (n + 3.0)) ** 2)
+                / (n + 3.0)
+            ),
+            np.nan,
         )
     m["nps_ci_low"] = np.where(
         n > 0, np.maximum(-100.0, m["nps_adjusted"] - Z * m["nps_adjusted_se"]), np.nan
@@ -424,9 +447,10 @@ def mart_cx_scores(scored: pd.DataFrame) -> pd.DataFrame:
         m[f"{name}_is_reportable"] = nn >= MIN_N
         m[f"{name}_se"] = pct_se(m[f"{name}_pct"], nn)
 
-    keep = ["quarter", "segment", "touchpoint", "n_nps", "nps", "nps_adjusted", "nps_adjusted_se"]
+    keep = ["quarter", "segment", "touchpoint", "n_nps", "nps", "nps_adjusted", "nps_adjusted_se",
+            "is_reportable"]  # fmt: skip
     for name in ("csat", "ces", "cls"):
-        keep += [f"{name}_pct", f"{name}_se"]
+        keep += [f"{name}_pct", f"{name}_se", f"{name}_top", f"n_{name}", f"{name}_is_reportable"]
     cur = m
     for tag, shift in (("prev", 1), ("yoy", 4)):
         other = m[keep].copy()
@@ -452,10 +476,12 @@ def mart_cx_scores(scored: pd.DataFrame) -> pd.DataFrame:
             column = f"n_{name}" if suffix == "" else f"{name}{suffix}"
             out[column] = cur[column].to_numpy()
     nps = cur["nps"]
-    # CASE on a NULL NPS falls through to the ELSE branch, as in the mart.
-    out["nps_band"] = np.select(
-        [nps < 0, nps < 30, nps < 70], ["needs_work", "good", "excellent"], "world_class"
-    )
+    # NULL in, NULL out.
+    out["nps_band"] = pd.Series(
+        np.select([nps < 0, nps < 30, nps < 70], ["needs_work", "good", "excellent"],
+                  "world_class"),
+        dtype=object,
+    ).where(nps.notna().to_numpy(), None)  # fmt: skip
     for tag, shift in (("prev", 1), ("yoy", 4)):
         has = cur[f"{tag}_n_nps"].notna()
         prefix, name = ("previous", "") if tag == "prev" else ("yoy", "yoy_")
@@ -471,18 +497,22 @@ def mart_cx_scores(scored: pd.DataFrame) -> pd.DataFrame:
             cur["nps_adjusted_se"],
             cur[f"{tag}_nps_adjusted_se"],
         )
-        out[f"nps_{name}is_significant_change"] = significant(out[f"nps_{name}change_z"])
+        out[f"nps_{name}is_significant_change"] = significant_if(
+            out[f"nps_{name}change_z"], cur["is_reportable"], cur[f"{tag}_is_reportable"]
+        )
         for m_name in ("csat", "ces", "cls"):
             out[f"{m_name}_{name}prev"] = cur[f"{tag}_{m_name}_pct"]
             out[f"{m_name}_{name}change"] = cur[f"{m_name}_pct"] - cur[f"{tag}_{m_name}_pct"]
-            out[f"{m_name}_{name}change_z"] = change_z(
-                cur[f"{m_name}_pct"],
-                cur[f"{tag}_{m_name}_pct"],
-                cur[f"{m_name}_se"],
-                cur[f"{tag}_{m_name}_se"],
+            out[f"{m_name}_{name}change_z"] = pooled_z(
+                cur[f"{m_name}_top"],
+                cur[f"n_{m_name}"],
+                cur[f"{tag}_{m_name}_top"],
+                cur[f"{tag}_n_{m_name}"],
             )
-            out[f"{m_name}_{name}is_significant_change"] = significant(
-                out[f"{m_name}_{name}change_z"]
+            out[f"{m_name}_{name}is_significant_change"] = significant_if(
+                out[f"{m_name}_{name}change_z"],
+                cur[f"{m_name}_is_reportable"],
+                cur[f"{tag}_{m_name}_is_reportable"],
             )
     out["score_key"] = out["quarter"] + "|" + out["segment"] + "|" + out["touchpoint"]
     return out
@@ -660,7 +690,7 @@ def mart_revenue_at_risk(
             "revenue_at_risk": [Decimal(int(v)).scaleb(-4) for v in t["risk"]],
             "revenue_at_risk_pct": pct(t["risk"], t["trailing"]),
             "has_full_trailing_year": t["full_year"],
-            "is_reportable": t["active"] >= MIN_N,
+            "is_reportable": t["at_risk"] >= MIN_N,
         }
     )
 

@@ -50,19 +50,21 @@ with_previous as (
         {{ name }}.quarter as {{ 'previous' if name == 'prev' else 'yoy' }}_quarter,
         {{ name }}.n_nps as {{ 'previous' if name == 'prev' else 'yoy' }}_n_nps,
         {{ name }}.nps as nps_{{ p }}prev,
+        {{ name }}.is_reportable as nps_{{ p }}prev_is_reportable,
         cur.nps - {{ name }}.nps as nps_{{ p }}change,
         cur.nps_adjusted - {{ name }}.nps_adjusted as nps_{{ p }}adjusted_change,
         {{ change_z('cur.nps_adjusted', name ~ '.nps_adjusted',
                     'cur.nps_adjusted_se', name ~ '.nps_adjusted_se') }} as nps_{{ p }}change_z,
         {%- for m in pct_metrics %}
         {{ name }}.{{ m }}_pct as {{ m }}_{{ p }}prev,
+        {{ name }}.{{ m }}_is_reportable as {{ m }}_{{ p }}prev_is_reportable,
         cur.{{ m }}_pct - {{ name }}.{{ m }}_pct as {{ m }}_{{ p }}change,
-        {{ change_z('cur.' ~ m ~ '_pct', name ~ '.' ~ m ~ '_pct',
-                    pct_se('cur.' ~ m ~ '_pct', 'cur.n_' ~ m),
-                    pct_se(name ~ '.' ~ m ~ '_pct', name ~ '.n_' ~ m)) }} as {{ m }}_{{ p }}change_z,
+        {{ pooled_change_z('cur.' ~ m ~ '_top', 'cur.n_' ~ m,
+                           name ~ '.' ~ m ~ '_top', name ~ '.n_' ~ m) }} as {{ m }}_{{ p }}change_z,
         {%- endfor %}
         {%- endfor %}
         case
+            when cur.nps is null then null
             when cur.nps < 0 then 'needs_work'
             when cur.nps < 30 then 'good'
             when cur.nps < 70 then 'excellent'
@@ -117,24 +119,30 @@ final as (
         nps_change,
         nps_adjusted_change,
         nps_change_z,
-        {{ is_significant('nps_change_z') }} as nps_is_significant_change,
+        {{ significant_if_reportable('nps_change_z', 'is_reportable', 'nps_prev_is_reportable') }}
+            as nps_is_significant_change,
         {%- for m in pct_metrics %}
         {{ m }}_prev,
         {{ m }}_change,
         {{ m }}_change_z,
-        {{ is_significant(m ~ '_change_z') }} as {{ m }}_is_significant_change,
+        {{ significant_if_reportable(m ~ '_change_z', m ~ '_is_reportable',
+                                     m ~ '_prev_is_reportable') }} as {{ m }}_is_significant_change,
         {%- endfor %}
         yoy_quarter,
         yoy_n_nps,
         nps_yoy_prev,
         nps_yoy_change,
         nps_yoy_change_z,
-        {{ is_significant('nps_yoy_change_z') }} as nps_yoy_is_significant_change,
+        {{ significant_if_reportable('nps_yoy_change_z', 'is_reportable',
+                                     'nps_yoy_prev_is_reportable') }}
+            as nps_yoy_is_significant_change,
         {%- for m in pct_metrics %}
         {{ m }}_yoy_prev,
         {{ m }}_yoy_change,
         {{ m }}_yoy_change_z,
-        {{ is_significant(m ~ '_yoy_change_z') }} as {{ m }}_yoy_is_significant_change,
+        {{ significant_if_reportable(m ~ '_yoy_change_z', m ~ '_is_reportable',
+                                     m ~ '_yoy_prev_is_reportable') }}
+            as {{ m }}_yoy_is_significant_change,
         {%- endfor %}
         quarter || '|' || segment || '|' || touchpoint as score_key
     from with_previous

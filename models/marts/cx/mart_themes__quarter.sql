@@ -92,7 +92,8 @@ metrics as (
         {{ nps_ci('n_promoters', 'n_detractors', 'n_nps_mentions', 'low') }} as nps_of_theme_ci_low,
         {{ nps_ci('n_promoters', 'n_detractors', 'n_nps_mentions', 'high') }}
             as nps_of_theme_ci_high,
-        n_mentions >= {{ min_n }} as is_reportable
+        -- A share is reportable when its denominator is: n_comments, not the mentions.
+        n_comments >= {{ min_n }} as is_reportable
     from counted
 ),
 
@@ -100,11 +101,11 @@ with_previous as (
     select
         cur.*,
         prev.quarter as previous_quarter,
+        prev.is_reportable as previous_is_reportable,
         prev.share_of_comments_pct as previous_share_of_comments_pct,
         cur.share_of_comments_pct - prev.share_of_comments_pct as share_change_pts,
-        {{ change_z('cur.share_of_comments_pct', 'prev.share_of_comments_pct',
-                    pct_se('cur.share_of_comments_pct', 'cur.n_comments'),
-                    pct_se('prev.share_of_comments_pct', 'prev.n_comments')) }} as share_change_z
+        {{ pooled_change_z('cur.n_mentions', 'cur.n_comments',
+                           'prev.n_mentions', 'prev.n_comments') }} as share_change_z
     from metrics as cur
     left join metrics as prev
         on
@@ -139,7 +140,8 @@ final as (
         previous_share_of_comments_pct,
         share_change_pts,
         share_change_z,
-        {{ is_significant('share_change_z') }} as share_is_significant_change
+        {{ significant_if_reportable('share_change_z', 'is_reportable',
+                                     'previous_is_reportable') }} as share_is_significant_change
     from with_previous
 )
 

@@ -1,5 +1,6 @@
--- Historical customer value, one row per CRM customer: net revenue (completed orders minus
--- refunds), order counts, average order value, first and last order, tenure.
+-- Historical customer value, one row per CRM customer: net revenue (completed orders; a
+-- refunded or cancelled order counts 0), order counts, average order value, first and last
+-- order, tenure.
 with customers as (
     select * from {{ ref('int_customers__lifecycle') }}
 ),

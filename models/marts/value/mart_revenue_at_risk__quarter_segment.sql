@@ -1,7 +1,8 @@
 -- Revenue at risk per quarter × segment (plus 'all'): trailing-12-month net revenue of the
 -- customers still active at the quarter's end whose last NPS answer by then is a detractor,
--- beside the trailing revenue of all active customers and its share at risk. A cell is
--- reportable when at least min_reportable_n customers were active at the quarter's end.
+-- beside the trailing revenue of all active customers and its share at risk. Reportable when the
+-- customers at risk (the ones whose revenue is summed), not all active customers, reach the
+-- reportable n: otherwise the revenue of two or three named detractors would be published.
 {%- set min_n = var('min_reportable_n') %}
 
 with status as (
@@ -36,7 +37,7 @@ final as (
         revenue_at_risk,
         {{ pct('revenue_at_risk', 'trailing_12m_net_revenue') }} as revenue_at_risk_pct,
         has_full_trailing_year,
-        customers_active_at_end >= {{ min_n }} as is_reportable
+        customers_at_risk >= {{ min_n }} as is_reportable
     from counted
 )
 
