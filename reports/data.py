@@ -131,6 +131,7 @@ QUERIES: Mapping[str, str] = {
     ),
     "drivers": "select * from marts.mart_key_drivers__quarter",
     "proposals": "select * from marts.mart_improvement_proposals__quarter",
+    "movers": "select * from marts.mart_cx_movers__quarter",
     "themes": "select * from marts.mart_themes__quarter",
     "theme_labels": "select theme_id, label_fi, label_en from seeds.verbatim_themes",
     "verbatims": "select * from marts.mart_verbatims__quarter",

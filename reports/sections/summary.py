@@ -29,59 +29,56 @@ def cell_name(row: Row, loc: Locale) -> str:
     return t["cell_both"].format(segment=row["segment"], touchpoint=row["touchpoint"])
 
 
-def movers(data: MartData, quarter: str, loc: Locale, min_n: int) -> list[dict[str, Any]]:
-    """Significant changes vs the previous quarter (every metric) and vs a year earlier (NPS).
+def movers(
+    data: MartData, extra: SectionData, quarter: str, loc: Locale, min_n: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """The quarter's significant changes, and whether any change could be tested at all.
 
-    Candidates are the headline and the one-dimension cuts (a segment or a touchpoint); a
-    change is shown only when both quarters' values may be shown. Largest |z| first.
+    The candidates and their verdicts are mart_cx_movers__quarter's: one family of tests per
+    quarter, Holm-adjusted (the all-customers NPS change is its own pre-declared test). A
+    change is listed when its adjusted test is significant and both of its cells may be shown
+    here; one line per cell and comparison (NPS when it moved, else the score that moved
+    most), largest |z| first.
     """
     t = loc.text
+    metrics = {m.key: m for m in METRICS}
+    candidates = extra.rows("movers", quarter) or []
     found: list[tuple[float, dict[str, Any]]] = []
-    for row in data.in_quarter(quarter):
-        if row["segment"] != ALL and row["touchpoint"] != ALL:
+    for r in candidates:
+        metric = metrics[r["metric"]]
+        row = data.get(quarter, r["segment"], r["touchpoint"])
+        other = data.get(r["other_quarter"], r["segment"], r["touchpoint"])
+        if not (r["is_significant"] and finite(r["change_z"])):
             continue
-        for metric in METRICS:
-            if not reportable(row, metric, min_n):
-                continue
-            comparisons = [("", row.get("previous_quarter"))]
-            if metric.key == "nps":
-                comparisons.append(("yoy_", row.get("yoy_quarter")))
-            for prefix, other_quarter in comparisons:
-                z = row.get(metric.col(f"{prefix}change_z"))
-                significant = row.get(metric.col(f"{prefix}is_significant_change"))
-                if other_quarter is None or not significant:
-                    continue
-                other = data.get(other_quarter, row["segment"], row["touchpoint"])
-                if not reportable(other, metric, min_n) or not finite(z):
-                    continue
-                change = row[metric.col(f"{prefix}change")]
-                unit = t["unit_pct"] if metric.percent else t["unit_nps"]
-                value = row[metric.value_col]
-                text = t["mover_sentence"].format(
-                    name=cell_name(row, loc),
-                    metric=t["metrics"][metric.key]["name"],
-                    verb=t["verb_up"] if change > 0 else t["verb_down"],
-                    change=format_number(abs(change), DECIMALS, loc.numbers),
-                    unit=unit,
-                    quarter=other_quarter,
-                    value=(pct(loc) if metric.percent else number(loc))(value),
-                    n=count(row[metric.n_col], loc),
-                    z=format_number(z, 2, loc.numbers),
-                )
-                found.append(
-                    (
-                        abs(z),
-                        {
-                            "text": text,
-                            "direction": "up" if change > 0 else "down",
-                            "kind": "yoy" if prefix else "previous",
-                            "segment": row["segment"],
-                            "touchpoint": row["touchpoint"],
-                            "metric": metric.key,
-                        },
-                    )
-                )
-    # One line per cell and comparison: NPS when it moved, else the score that moved most.
+        if not (reportable(row, metric, min_n) and reportable(other, metric, min_n)):
+            continue
+        assert row is not None
+        change, z = r["change"], r["change_z"]
+        text = t["mover_sentence"].format(
+            name=cell_name(row, loc),
+            metric=t["metrics"][metric.key]["name"],
+            verb=t["verb_up"] if change > 0 else t["verb_down"],
+            change=format_number(abs(change), DECIMALS, loc.numbers),
+            unit=t["unit_pct"] if metric.percent else t["unit_nps"],
+            quarter=r["other_quarter"],
+            value=(pct(loc) if metric.percent else number(loc))(r["value"]),
+            n=count(r["n"], loc),
+            z=format_number(z, 2, loc.numbers),
+        )
+        kind = "yoy" if r["comparison"] == "year_earlier" else "previous"
+        found.append(
+            (
+                abs(z),
+                {
+                    "text": text,
+                    "direction": "up" if change > 0 else "down",
+                    "kind": kind,
+                    "segment": r["segment"],
+                    "touchpoint": r["touchpoint"],
+                    "metric": metric.key,
+                },
+            )
+        )
     best: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
     for z, item in found:
         key = (item["segment"], item["touchpoint"], item["kind"])
@@ -89,7 +86,7 @@ def movers(data: MartData, quarter: str, loc: Locale, min_n: int) -> list[dict[s
         if key not in best or rank > (best[key][1]["metric"] == "nps", best[key][0]):
             best[key] = (z, item)
     ordered = sorted(best.values(), key=lambda item: (-item[0], item[1]["text"]))
-    return [item for _, item in ordered[:MOVERS_SHOWN]]
+    return [item for _, item in ordered[:MOVERS_SHOWN]], bool(candidates)
 
 
 def headline_sentence(
@@ -185,11 +182,14 @@ def summary_section(
     churn_finding: str = "",
 ) -> dict[str, Any]:
     """The summary's parts; `churn_finding` is the churn section's sentence, repeated here."""
+    listed, tested = movers(data, extra, quarter, loc, min_n)
     return {
         "headline": headline_sentence(
             data.get(quarter, ALL, ALL), extra.rows("benchmarks"), loc, min_n
         ),
-        "movers": movers(data, quarter, loc, min_n),
+        "movers": listed,
+        # No candidate at all: nothing could be compared, which is not "no change".
+        "movers_tested": tested,
         "pain_points": pain_points(extra, quarter, loc, min_n),
         "proposals": proposals(extra, quarter, loc),
         "churn": churn_finding,
