@@ -29,7 +29,8 @@ def value_section(
 
     risk = []
     for r in sorted(risk_rows or [], key=order):
-        n, flag = r["customers_active_at_end"], r["is_reportable"]
+        # The revenue summed is the customers at risk's: their count decides, as in the mart.
+        n, flag = r["customers_at_risk"], r["is_reportable"]
         risk.append(
             {
                 "name": seg_name(r["segment"]),
