@@ -23,7 +23,7 @@ export DO_NOT_TRACK := 1
 comma := ,
 DBT_SOURCES := dbt_project.yml profiles.yml $(shell find models macros seeds snapshots tests/dbt -type f 2>/dev/null)
 
-.PHONY: help venv prepare sample demo run dev test test-spark lint fmt clean docs metrics bench \
+.PHONY: help venv prepare sample demo run dev test test-fast test-spark lint fmt clean docs metrics bench \
 	suggest-mapping
 
 help:  ## list the targets
@@ -67,6 +67,13 @@ dev: prepare  ## open the Dagster UI on this code location (Ctrl-C stops it)
 
 test: prepare  ## set up, then run the whole test suite
 	$(BIN)/python -m pytest
+
+# No pipeline build: pytest without the `slow` tests (tests/python/conftest.py marks every test
+# on a built warehouse) beside dbt's unit tests on an empty warehouse (tests/dbt_unit.py).
+test-fast: prepare  ## unit, loader, report and dbt unit tests, no pipeline build (under a minute)
+	@$(BIN)/python -m tests.dbt_unit & dbt=$$!; \
+	$(BIN)/python -m pytest -m "not slow and not spark" -q -p no:cacheprovider; pytest=$$?; \
+	wait $$dbt; dbt=$$?; exit $$(( pytest || dbt ))
 
 # The optional `spark` extra (dbt-spark, pyspark), pinned like everything else.
 $(SPARK_STAMP): $(STAMP)

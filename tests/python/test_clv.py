@@ -554,6 +554,7 @@ def write_steady_orders(inbox, seed: int = 5) -> None:
         ).write_csv(inbox / "crm_orders" / f"orders_{year}.csv")
 
 
+@pytest.mark.slow  # runs the Dagster job on a warehouse of its own
 def test_a_run_on_steady_buyers_is_green_and_the_report_names_the_fallback(
     tmp_path, monkeypatch
 ) -> None:

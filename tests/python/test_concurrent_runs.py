@@ -15,6 +15,9 @@ import pytest
 from orchestration.defs.ingest.sensors import inbox_sensor
 from orchestration.warehouse_lock import Holder, current_holder, hold_warehouse, lock_path
 
+# Two real `dagster job` processes on a generated inbox.
+pytestmark = pytest.mark.slow
+
 BIN = Path(sys.executable).parent
 
 

@@ -10,6 +10,7 @@ from orchestration.defs.ingest.loader import ensure_schema
 from orchestration.defs.ingest.sources import SOURCES
 
 
+@pytest.mark.slow  # runs the Dagster job on a warehouse of its own
 def test_rows_that_bypassed_the_loader_block_the_marts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
