@@ -10,7 +10,7 @@ import pytest
 from orchestration.defs.analytics import clv_models as cm
 from orchestration.defs.analytics.clv_benchmark import simulate_summary
 
-# METRICS.md "CLV" reference values (public CDNOW sample, 2 357 customers, weekly).
+# docs/metrics.md "CLV" reference values (public CDNOW sample, 2 357 customers, weekly).
 CDNOW_BG_NBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 CDNOW_LOG_LIKELIHOOD = -9582.4
 CDNOW_GAMMA_GAMMA = {"p": 6.2488, "q": 3.7446, "v": 15.4477}

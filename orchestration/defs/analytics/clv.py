@@ -64,7 +64,7 @@ order by summary.customer_id
 
 
 class ClvConfig(dg.Config):
-    """The CLV assumptions (METRICS.md defaults); each lands in the predictions table."""
+    """The CLV assumptions (docs/metrics.md defaults); each lands in the predictions table."""
 
     horizon_months: int = 12
     monthly_discount_rate: float = 0.01

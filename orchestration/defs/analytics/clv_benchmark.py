@@ -19,7 +19,7 @@ import numpy as np
 from orchestration.defs.analytics.clv_models import fit_and_predict
 from orchestration.settings import get_settings
 
-# Published CDNOW values (METRICS.md): the default population to simulate.
+# Published CDNOW values (docs/metrics.md): the default population to simulate.
 CDNOW_BG_NBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 CDNOW_GAMMA_GAMMA = {"p": 6.2488, "q": 3.7446, "v": 15.4477}
 # Frequent buyers over three years: the BG/NBD fit of the 5 000-customer demo data.

@@ -5,7 +5,7 @@ ratings from staging.stg_survey__driver_scores, keeps complete cases, and fits J
 weights (relative_weights.py) per quarter for the headline (segment and touchpoint 'all'), each
 segment and each touchpoint. Replaces analytics.driver_weights, which
 source('analytics', 'driver_weights') and the mart mart_key_drivers__quarter read
-(METRICS.md "Key drivers").
+(docs/metrics.md "Key drivers").
 """
 
 import time
