@@ -1,7 +1,8 @@
-"""Calendar quarters in Europe/Helsinki as Dagster partitions, and their "2025-Q2" labels.
+"""Calendar quarters in the reporting time zone as Dagster partitions, and their labels.
 
 A partition key is the quarter's first day ("2025-04-01"), Dagster's native time-window key;
-`quarter_label` turns it into the label the marts and the reports use. The first quarter is
+`quarter_label` turns it into the label the marts and the reports use ("2025-Q2"). The time
+zone is CX_TIMEZONE (`get_settings().timezone`), as in dbt. The first quarter is
 a setting (CX_REPORTS_FIRST_QUARTER); the last partition is the last *closed* quarter, so a
 quarter still running is never published.
 """
@@ -14,7 +15,7 @@ import dagster as dg
 
 from orchestration.settings import get_settings
 
-TIMEZONE = "Europe/Helsinki"
+TIMEZONE = get_settings().timezone
 QUARTER_STARTS = "0 0 1 1,4,7,10 *"
 _LABEL = re.compile(r"^(\d{4})-Q([1-4])$")
 
