@@ -52,16 +52,20 @@ prepare: $(STAMP) target/manifest.json $(DAGSTER_HOME)/dagster.yaml
 sample: $(STAMP)  ## write the seeded sample exports into $CX_INBOX
 	$(BIN)/python -m orchestration.sample_data --out $(CX_INBOX)
 
+# `dg` (Dagster's project CLI) reads [tool.dg] in pyproject.toml; it runs in this venv.
+DG := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg
+
 # One run over every closed quarter's partition: the report renders the whole history.
 run: prepare  ## load new files in $CX_INBOX, build and test the marts, render the reports
-	$(BIN)/dagster job execute -m orchestration.definitions -j build_all \
-		--tags "$$($(BIN)/python -m orchestration.defs.publish.partitions)"
+	$(DG) launch --job build_all \
+		--partition-range "$$($(BIN)/python -m orchestration.defs.publish.partitions)"
 	@echo "warehouse: $(CX_WAREHOUSE)   reports: $(CX_REPORTS_DIR)/index.html"
 
 # The generator writes each file atomically, so the demo need not wait for files to settle.
 demo: prepare sample  ## set up, generate sample exports, materialize everything, render reports
 	$(MAKE) --no-print-directory run CX_INBOX_SETTLE_SECONDS=0
 
+# After changing a dbt model, `make prepare` (dbt parse) and reload the code location in the UI.
 dev: prepare  ## open the Dagster UI on this code location (Ctrl-C stops it)
 	exec $(BIN)/dagster dev -m orchestration.definitions
 
@@ -115,10 +119,11 @@ suggest-mapping: $(STAMP)  ## print a _mapping.yml entry for a survey-tool expor
 	@test -n "$(FILE)" || { echo 'usage: make suggest-mapping FILE=path/to/export.csv'; exit 2; }
 	@$(BIN)/python -m orchestration.defs.ingest.mapping "$(FILE)" $(if $(SOURCE),--source $(SOURCE))
 
-lint: prepare  ## ruff and sqlfluff (dbt templater)
+lint: prepare  ## ruff, sqlfluff (dbt templater) and dg check defs (the definitions load)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models macros tests/dbt
+	$(DG) check defs
 
 fmt: $(STAMP)  ## apply ruff formatting and fixes
 	$(BIN)/ruff check --fix .

@@ -75,7 +75,7 @@ def run_build_all():
     from orchestration.definitions import defs
     from orchestration.defs.publish.partitions import all_closed_quarters_tags
 
-    job = defs.resolve_job_def("build_all")
+    job = defs().resolve_job_def("build_all")
     return job.execute_in_process(
         instance=DagsterInstance.ephemeral(), raise_on_error=False, tags=all_closed_quarters_tags()
     )

@@ -7,8 +7,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from orchestration.defs.analytics import clv_models as cm
-from orchestration.defs.analytics.clv_benchmark import simulate_summary
+from orchestration.lib import clv_models as cm
+from orchestration.lib.clv_benchmark import simulate_summary
 
 # docs/metrics.md "CLV" reference values (public CDNOW sample, 2 357 customers, weekly).
 CDNOW_BG_NBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}

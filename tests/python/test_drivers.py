@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from orchestration.defs.analytics import drivers as dr
-from orchestration.defs.analytics.relative_weights import RelativeWeightsError, relative_weights
+from orchestration.lib.relative_weights import RelativeWeightsError, relative_weights
 
 DIAMONDS = Path(__file__).parent.parent / "data" / "diamonds" / "diamonds_carat_depth_price.csv.gz"
 # docs/metrics.md "Key drivers": R rwa(diamonds, "price", c("depth", "carat")), as printed.

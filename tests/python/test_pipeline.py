@@ -28,7 +28,7 @@ def test_every_run_succeeds_and_materializes_every_asset(pipeline: PipelineRuns)
 
     assert pipeline.first.success and pipeline.last.success
     materialized = {e.asset_key for e in pipeline.first.get_asset_materialization_events()}
-    expected = set(defs.resolve_asset_graph().materializable_asset_keys)
+    expected = set(defs().resolve_asset_graph().materializable_asset_keys)
     assert materialized == expected
     # 56 + the semantic layer's 4 models (time spine, fct_orders, fct_customer_quarters,
     # fct_customer_clv).
@@ -211,7 +211,7 @@ def test_asset_graph_connects_dbt_sources_to_raw_assets(model: str, upstream: st
 
     from orchestration.definitions import defs
 
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     parents = {k.to_user_string() for k in graph.get(AssetKey(["staging", model])).parent_keys}
     assert upstream in parents
 
@@ -221,7 +221,7 @@ def test_asset_graph_groups_and_report_dependency() -> None:
 
     from orchestration.definitions import defs
 
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     groups = {}
     for key in graph.materializable_asset_keys:
         groups.setdefault(graph.get(key).group_name, set()).add(key.to_user_string())

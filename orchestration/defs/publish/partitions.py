@@ -47,6 +47,12 @@ quarterly_partitions = dg.TimeWindowPartitionsDefinition(
 )
 
 
+# The unpartitioned assets of build_all run once per run, whatever quarters the run renders.
+# Saying so lets `dg launch --job build_all --partition-range A...B` (make run) run the whole
+# job as one run: the CLI refuses a range unless every asset in it runs a range in one run.
+ONCE_PER_RUN = dg.BackfillPolicy.single_run()
+
+
 def quarters_of_window(window: dg.TimeWindow) -> list[str]:
     """The quarter labels inside a partition time window (one quarter or a backfill range)."""
     keys = quarterly_partitions.get_partition_keys_in_time_window(window)
@@ -61,5 +67,20 @@ def all_closed_quarters_tags() -> dict[str, str]:
     }
 
 
-if __name__ == "__main__":  # `make run` passes these tags to `dagster job execute`
-    print(json.dumps(all_closed_quarters_tags()))  # noqa: T201
+def all_closed_quarters_range() -> str:
+    """The same range as `dg launch --partition-range` takes it: '2023-01-01...2025-07-01'."""
+    tags = all_closed_quarters_tags()
+    return (
+        f"{tags['dagster/asset_partition_range_start']}..."
+        f"{tags['dagster/asset_partition_range_end']}"
+    )
+
+
+if __name__ == "__main__":  # `make run` passes the range to `dg launch`; --tags the run tags
+    import sys
+
+    print(  # noqa: T201
+        json.dumps(all_closed_quarters_tags())
+        if "--tags" in sys.argv
+        else all_closed_quarters_range()
+    )
