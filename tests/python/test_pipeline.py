@@ -216,6 +216,21 @@ def test_asset_graph_connects_dbt_sources_to_raw_assets(model: str, upstream: st
     assert upstream in parents
 
 
+def test_make_run_can_launch_build_all_over_a_partition_range() -> None:
+    """`dg launch --partition-range` runs a job as one run only if every asset may run a range
+    at once: an unpartitioned asset without ONCE_PER_RUN would make `make run` fail."""
+    from orchestration.definitions import defs
+    from orchestration.defs.publish.partitions import ONCE_PER_RUN
+
+    job = defs().resolve_job_def("build_all")
+    without = sorted(
+        key.to_user_string()
+        for key in job.asset_layer.executable_asset_keys
+        if job.asset_layer.get(key).backfill_policy != ONCE_PER_RUN
+    )
+    assert without == []
+
+
 def test_asset_graph_groups_and_report_dependency() -> None:
     from dagster import AssetKey
 
