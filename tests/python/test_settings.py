@@ -94,6 +94,9 @@ def test_dbt_reads_the_same_variables(tmp_path: Path) -> None:
     }
     out = compiled(tmp_path / "changed", changed)
     assert "America/New_York|2.576|50" in out
+    # MetricFlow's day of an answer, from the semantic manifest the same parse wrote.
+    semantic = (tmp_path / "changed" / "target" / "semantic_manifest.json").read_text()
+    assert "timezone('America/New_York', responded_at)" in semantic
     assert "timezone('America/New_York', now())" in out
     assert "session America/New_York" in out
     assert not re.search(r"Europe/Helsinki", out)
