@@ -23,7 +23,7 @@ export DO_NOT_TRACK := 1
 comma := ,
 DBT_SOURCES := dbt_project.yml profiles.yml $(shell find models macros seeds snapshots tests/dbt -type f 2>/dev/null)
 
-.PHONY: help venv prepare sample demo run dev test test-spark lint fmt clean docs metrics bench \
+.PHONY: help venv prepare sample demo run dev test test-fast test-spark lint fmt clean docs metrics bench \
 	suggest-mapping
 
 help:  ## list the targets
@@ -52,16 +52,20 @@ prepare: $(STAMP) target/manifest.json $(DAGSTER_HOME)/dagster.yaml
 sample: $(STAMP)  ## write the seeded sample exports into $CX_INBOX
 	$(BIN)/python -m orchestration.sample_data --out $(CX_INBOX)
 
+# `dg` (Dagster's project CLI) reads [tool.dg] in pyproject.toml; it runs in this venv.
+DG := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg
+
 # One run over every closed quarter's partition: the report renders the whole history.
 run: prepare  ## load new files in $CX_INBOX, build and test the marts, render the reports
-	$(BIN)/dagster job execute -m orchestration.definitions -j build_all \
-		--tags "$$($(BIN)/python -m orchestration.defs.publish.partitions)"
+	$(DG) launch --job build_all \
+		--partition-range "$$($(BIN)/python -m orchestration.defs.publish.partitions)"
 	@echo "warehouse: $(CX_WAREHOUSE)   reports: $(CX_REPORTS_DIR)/index.html"
 
 # The generator writes each file atomically, so the demo need not wait for files to settle.
 demo: prepare sample  ## set up, generate sample exports, materialize everything, render reports
 	$(MAKE) --no-print-directory run CX_INBOX_SETTLE_SECONDS=0
 
+# After changing a dbt model, `make prepare` (dbt parse) and reload the code location in the UI.
 dev: prepare  ## open the Dagster UI on this code location (Ctrl-C stops it)
 	exec $(BIN)/dagster dev -m orchestration.definitions
 
@@ -70,6 +74,13 @@ dev: prepare  ## open the Dagster UI on this code location (Ctrl-C stops it)
 PYTEST_WORKERS ?= 2
 test: prepare  ## set up, then run the whole test suite
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+# No pipeline build: pytest without the `slow` tests (tests/python/conftest.py marks every test
+# on a built warehouse) beside dbt's unit tests on an empty warehouse (tests/dbt_unit.py).
+test-fast: prepare  ## unit, loader, report and dbt unit tests, no pipeline build (under a minute)
+	@$(BIN)/python -m tests.dbt_unit & dbt=$$!; \
+	$(BIN)/python -m pytest -m "not slow and not spark" -q -p no:cacheprovider; pytest=$$?; \
+	wait $$dbt; dbt=$$?; exit $$(( pytest || dbt ))
 
 # The optional `spark` extra (dbt-spark, pyspark), pinned like everything else.
 $(SPARK_STAMP): $(STAMP)
@@ -111,10 +122,11 @@ suggest-mapping: $(STAMP)  ## print a _mapping.yml entry for a survey-tool expor
 	@test -n "$(FILE)" || { echo 'usage: make suggest-mapping FILE=path/to/export.csv'; exit 2; }
 	@$(BIN)/python -m orchestration.defs.ingest.mapping "$(FILE)" $(if $(SOURCE),--source $(SOURCE))
 
-lint: prepare  ## ruff and sqlfluff (dbt templater)
+lint: prepare  ## ruff, sqlfluff (dbt templater) and dg check defs (the definitions load)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint models macros tests/dbt
+	$(DG) check defs
 
 fmt: $(STAMP)  ## apply ruff formatting and fixes
 	$(BIN)/ruff check --fix .

@@ -1,4 +1,4 @@
-{#- Metric formulas, each written once (../shared/METRICS.md is their specification).
+{#- Metric formulas, each written once (docs/metrics.md is their specification).
     Constants are double literals (100e0, not 100.0): a decimal literal makes the arithmetic
     DECIMAL, which DuckDB turns into a double at the first division but Spark keeps, and Spark
     may round a decimal quotient to 6 places; doubles give both engines the same numbers. -#}

@@ -1,4 +1,4 @@
-{#- PII handling: salted hashes for identifiers, masks for free text (DATA_CONTRACT.md "PII"). -#}
+{#- PII handling: salted hashes for identifiers, masks for free text (docs/contract.md "PII"). -#}
 
 {% macro hash_pii(expr) -%}
     {{ return(adapter.dispatch('hash_pii', 'kokemus')(expr)) }}

@@ -1,4 +1,4 @@
-{#- Churn and retention formulas, each written once (../shared/METRICS.md "Churn and retention"). -#}
+{#- Churn and retention formulas, each written once (docs/metrics.md "Churn and retention"). -#}
 
 {#- Churn rate % = 100 * L / S: L lost in the period of the S active at its start. -#}
 {% macro churn_rate_pct(lost, active_at_start) -%}

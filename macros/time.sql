@@ -1,4 +1,4 @@
-{#- Time helpers: quarters are calendar quarters in the reporting time zone (METRICS.md). -#}
+{#- Time helpers: quarters are calendar quarters in the reporting time zone (docs/metrics.md). -#}
 
 {#- A UTC instant as wall-clock time in the reporting time zone. -#}
 {% macro to_local_time(ts) -%}

@@ -8,6 +8,12 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
+# The defaults of the settings dbt reads too (dbt_project.yml `vars`, profiles.yml): the same
+# environment variables with the same defaults, so Python, dbt and the report agree.
+DEFAULT_TIMEZONE = "Europe/Helsinki"
+DEFAULT_SIGNIFICANCE_Z = "1.96"
+DEFAULT_MIN_REPORTABLE_N = "30"
+
 
 def _path(name: str, default: str) -> Path:
     value = Path(os.environ.get(name, default)).expanduser()
@@ -31,8 +37,9 @@ class Settings:
     xlsx_sheet: str | None
     reports_first_quarter: str = "2023-Q1"
     reports_pdf: bool = True
-    timezone: str = "Europe/Helsinki"
+    timezone: str = DEFAULT_TIMEZONE
     warehouse_lock_timeout: float = 600.0
+    significance_z: float = DEFAULT_SIGNIFICANCE_Z
 
 
 def get_settings() -> Settings:
@@ -48,7 +55,8 @@ def get_settings() -> Settings:
         # The Parquet landing zone (orchestration/defs/ingest/lake.py): every load, the ops
         # tables and the analytics tables, for Spark. Default: `lake` beside the warehouse.
         lake_dir=_path("CX_LAKE_DIR", str(warehouse.parent / "lake")),
-        min_reportable_n=int(os.environ.get("CX_MIN_REPORTABLE_N", "30")),
+        # Cells with fewer answers are shown as "n < 30" (dbt: var('min_reportable_n')).
+        min_reportable_n=int(os.environ.get("CX_MIN_REPORTABLE_N", DEFAULT_MIN_REPORTABLE_N)),
         duckdb_threads=int(os.environ.get("CX_DUCKDB_THREADS", "2")),
         duckdb_memory_limit=os.environ.get("CX_DUCKDB_MEMORY_LIMIT", "4GB"),
         pii_salt=os.environ.get("CX_PII_SALT", "kokemus-dev-salt-change-me"),
@@ -62,4 +70,10 @@ def get_settings() -> Settings:
         # How long a run waits for another run holding the warehouse before it gives up, in
         # seconds, before its first step (orchestration/warehouse_lock.py).
         warehouse_lock_timeout=float(os.environ.get("CX_WAREHOUSE_LOCK_TIMEOUT", "600")),
+        # Calendar quarters, local times and times without an offset (dbt: var('timezone'),
+        # the DuckDB session's TimeZone in profiles.yml and in the warehouse resource).
+        timezone=os.environ.get("CX_TIMEZONE") or DEFAULT_TIMEZONE,
+        # |z| at or above it is a significant change; 95 % intervals use it (dbt:
+        # var('significance_z')).
+        significance_z=float(os.environ.get("CX_SIGNIFICANCE_Z") or DEFAULT_SIGNIFICANCE_Z),
     )

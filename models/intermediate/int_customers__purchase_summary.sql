@@ -1,5 +1,5 @@
 -- One row per customer with a completed order: the RFM summary that BG/NBD and Gamma-Gamma
--- fit on (METRICS.md "CLV"), in weeks. Same-day purchases (Helsinki time) merge into one;
+-- fit on (docs/metrics.md "CLV"), in weeks. Same-day purchases (Helsinki time) merge into one;
 -- the calibration period ends on the last day of the observation window's data.
 with orders as (
     select * from {{ ref('int_orders__net_amounts') }}

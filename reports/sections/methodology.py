@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from orchestration.settings import get_settings
 from reports.cells import min_n_text
 from reports.data import ALL, SectionData
 from reports.formatting import format_int, format_number
 from reports.language import Locale
 
-# The mart flags a change as significant at |z| ≥ 1.96; the footnote quotes the same rule.
-Z_CRITICAL = 1.96
-TIMEZONE = "Europe/Helsinki"
-
 
 def methodology_section(sections: SectionData | None, loc: Locale, min_n: int) -> list[str]:
     """The numbered notes at the foot of a quarter page."""
     t = loc.text
-    z_crit = format_number(Z_CRITICAL, 2, loc.numbers)
+    # The marts flag a change at |z| ≥ CX_SIGNIFICANCE_Z; the footnote quotes the same setting.
+    z_crit = format_number(get_settings().significance_z, 2, loc.numbers)
     return (
         [note.format(min_n=min_n_text(loc, min_n), z_crit=z_crit) for note in t["footnotes"]]
         + list(t["footnotes_method"])
@@ -32,7 +30,7 @@ def _freshness_notes(sections: SectionData | None, loc: Locale) -> list[str]:
     total = next((r for r in rows if r["source"] == ALL), None)
     if total is None or total["last_loaded_at"] is None:
         return []
-    when = total["last_loaded_at"].astimezone(ZoneInfo(TIMEZONE))
+    when = total["last_loaded_at"].astimezone(ZoneInfo(get_settings().timezone))
     return [
         loc.text["footnote_freshness"].format(
             when=when.strftime("%Y-%m-%d %H:%M"),

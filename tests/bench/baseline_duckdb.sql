@@ -9,7 +9,7 @@
 --   * "the latest load wins" is the last file in name order, then the last line (a first load
 --     of the inbox loads the files of a source in name order);
 --   * times without an offset are Europe/Helsinki, quarters are Helsinki calendar quarters.
--- It assumes the canonical column names of DATA_CONTRACT.md in UTF-8 CSVs with `,` (what the
+-- It assumes the canonical column names of docs/contract.md in UTF-8 CSVs with `,` (what the
 -- sample generators write); header aliases, other encodings and xlsx are the loader's job.
 -- tests/bench/baseline_duckdb.py fills in {inbox} and {out} and runs it; each mart is
 -- written to {out}/<mart>.parquet.

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     from orchestration.defs.publish.partitions import all_closed_quarters_tags
 
     imported = time.perf_counter() - began
-    job = defs.resolve_job_def("build_all")
+    job = defs().resolve_job_def("build_all")
     instance = DagsterInstance.ephemeral()
     result = job.execute_in_process(
         instance=instance, raise_on_error=False, tags=all_closed_quarters_tags()

@@ -12,6 +12,21 @@ import pytest
 # asks (the pipeline fixture's last run makes them, and a test checks them).
 os.environ.setdefault("CX_REPORTS_PDF", "0")
 
+# Fixtures that stand on a full pipeline build (the sample through the real Dagster job).
+PIPELINE_FIXTURES = {"pipeline", "warehouse_connection", "mart"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that uses a pipeline fixture is `slow`; `make test-fast` runs `-m "not slow"`.
+
+    Tests that build a warehouse of their own (a Dagster job, a dbt build, a subprocess run)
+    carry `@pytest.mark.slow` (or a module-level `pytestmark`) themselves.
+    """
+    for item in items:
+        if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 # A smaller sample than the demo's, still large enough for the planted effects.
 TEST_CUSTOMERS = 2500
 HELD_BACK_FILE = "survey_responses/responses_2025-Q4.csv"
@@ -60,7 +75,7 @@ def run_build_all():
     from orchestration.definitions import defs
     from orchestration.defs.publish.partitions import all_closed_quarters_tags
 
-    job = defs.resolve_job_def("build_all")
+    job = defs().resolve_job_def("build_all")
     return job.execute_in_process(
         instance=DagsterInstance.ephemeral(), raise_on_error=False, tags=all_closed_quarters_tags()
     )

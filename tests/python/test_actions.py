@@ -2,7 +2,7 @@
 
 The planted action answers the 2025-Q2 support incident (done 2025-06-20); support recovers in
 2025-Q3, so the mart must show a positive, significant NPS change, recomputed here with Polars
-from marts.fct_survey_responses with METRICS.md's adjusted-Wald formulas.
+from marts.fct_survey_responses with docs/metrics.md's adjusted-Wald formulas.
 """
 
 import math
@@ -46,7 +46,7 @@ def _rows(mart, action_id: str, metric: str | None = None) -> list[dict]:
 
 
 def _adjusted_nps(frame: pl.DataFrame) -> tuple[int, float, float, float]:
-    """n, NPS, adjusted-Wald centre and SE (METRICS.md) of the answers in `frame`."""
+    """n, NPS, adjusted-Wald centre and SE (docs/metrics.md) of the answers in `frame`."""
     scores = frame["nps_score"].drop_nulls()
     n = scores.len()
     promoters, detractors = int((scores >= 9).sum()), int((scores <= 6).sum())

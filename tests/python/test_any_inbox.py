@@ -24,6 +24,9 @@ from recompute import assert_touchpoint_scores_equal, read_responses_with_polars
 
 from reports.coverage import OPTIONAL_SOURCES
 
+# Each inbox runs the whole Dagster job on a warehouse of its own.
+pytestmark = pytest.mark.slow
+
 CUSTOMERS = 400
 QUARTERS = 4  # 2023-Q1 … 2023-Q4: every one closed, every one with answers
 ALL_SOURCES = ("survey_responses", *OPTIONAL_SOURCES)

@@ -294,6 +294,7 @@ def file_digests(directory: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow  # runs the Dagster job on a warehouse of its own
 def test_a_failed_blocking_check_keeps_the_previous_edition(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

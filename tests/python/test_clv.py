@@ -7,10 +7,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from orchestration.defs.analytics import clv_models as cm
-from orchestration.defs.analytics.clv_benchmark import simulate_summary
+from orchestration.lib import clv_models as cm
+from orchestration.lib.clv_benchmark import simulate_summary
 
-# METRICS.md "CLV" reference values (public CDNOW sample, 2 357 customers, weekly).
+# docs/metrics.md "CLV" reference values (public CDNOW sample, 2 357 customers, weekly).
 CDNOW_BG_NBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 CDNOW_LOG_LIKELIHOOD = -9582.4
 CDNOW_GAMMA_GAMMA = {"p": 6.2488, "q": 3.7446, "v": 15.4477}
@@ -556,6 +556,7 @@ def write_steady_orders(inbox, seed: int = 5) -> None:
         ).write_csv(inbox / "crm_orders" / f"orders_{year}.csv")
 
 
+@pytest.mark.slow  # runs the Dagster job on a warehouse of its own
 def test_a_run_on_steady_buyers_is_green_and_the_report_names_the_fallback(
     tmp_path, monkeypatch
 ) -> None:

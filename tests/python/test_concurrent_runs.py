@@ -15,12 +15,16 @@ import pytest
 from orchestration.defs.ingest.sensors import inbox_sensor
 from orchestration.warehouse_lock import Holder, current_holder, hold_warehouse, lock_path
 
+# Two real `dg launch` processes (make run) on a generated inbox.
+pytestmark = pytest.mark.slow
+
 BIN = Path(sys.executable).parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """A small sample inbox, its own warehouse and Dagster home, for `dagster job execute`."""
+    """A small sample inbox, its own warehouse and Dagster home, for `dg launch`."""
     from orchestration.sample_data import generate
 
     generate(tmp_path / "inbox", customers=300, seed=5)
@@ -42,17 +46,22 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 def start_run(env: dict[str, str], log: Path) -> subprocess.Popen:
     """`make run`'s command, in the background, its output (stdout and stderr) into log."""
-    tags = subprocess.run(
+    quarters = subprocess.run(
         [str(BIN / "python"), "-m", "orchestration.defs.publish.partitions"],
         env=env,
         check=True,
         capture_output=True,
         text=True,
     ).stdout.strip()
-    command = [str(BIN / "dagster"), "job", "execute", "-m", "orchestration.definitions"]
+    command = [str(BIN / "dg"), "launch", "--job", "build_all", "--partition-range", quarters]
     with log.open("w") as out:
+        # dg finds the project (pyproject.toml [tool.dg]) from its working directory.
         return subprocess.Popen(
-            [*command, "-j", "build_all", "--tags", tags], env=env, stdout=out, stderr=out
+            command,
+            cwd=PROJECT_DIR,
+            env=env | {"VIRTUAL_ENV": str(BIN.parent)},
+            stdout=out,
+            stderr=out,
         )
 
 

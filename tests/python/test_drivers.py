@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 
 from orchestration.defs.analytics import drivers as dr
-from orchestration.defs.analytics.relative_weights import RelativeWeightsError, relative_weights
+from orchestration.lib.relative_weights import RelativeWeightsError, relative_weights
 
 DIAMONDS = Path(__file__).parent.parent / "data" / "diamonds" / "diamonds_carat_depth_price.csv.gz"
-# METRICS.md "Key drivers": R rwa(diamonds, "price", c("depth", "carat")), as printed.
+# docs/metrics.md "Key drivers": R rwa(diamonds, "price", c("depth", "carat")), as printed.
 RWA_RAW_WEIGHTS = {"depth": 0.000729149, "carat": 0.849946308}
 RWA_R_SQUARED = 0.8506755
 

@@ -1,4 +1,4 @@
-"""The dbt unit test's expected values are METRICS.md's reference values, to their rounding."""
+"""The dbt unit test's expected values are docs/metrics.md's reference values, to their rounding."""
 
 from pathlib import Path
 

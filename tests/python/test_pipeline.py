@@ -28,7 +28,7 @@ def test_every_run_succeeds_and_materializes_every_asset(pipeline: PipelineRuns)
 
     assert pipeline.first.success and pipeline.last.success
     materialized = {e.asset_key for e in pipeline.first.get_asset_materialization_events()}
-    expected = set(defs.resolve_asset_graph().materializable_asset_keys)
+    expected = set(defs().resolve_asset_graph().materializable_asset_keys)
     assert materialized == expected
     # 57 + the semantic layer's 4 models (time spine, fct_orders, fct_customer_quarters,
     # fct_customer_clv).
@@ -211,9 +211,24 @@ def test_asset_graph_connects_dbt_sources_to_raw_assets(model: str, upstream: st
 
     from orchestration.definitions import defs
 
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     parents = {k.to_user_string() for k in graph.get(AssetKey(["staging", model])).parent_keys}
     assert upstream in parents
+
+
+def test_make_run_can_launch_build_all_over_a_partition_range() -> None:
+    """`dg launch --partition-range` runs a job as one run only if every asset may run a range
+    at once: an unpartitioned asset without ONCE_PER_RUN would make `make run` fail."""
+    from orchestration.definitions import defs
+    from orchestration.defs.publish.partitions import ONCE_PER_RUN
+
+    job = defs().resolve_job_def("build_all")
+    without = sorted(
+        key.to_user_string()
+        for key in job.asset_layer.executable_asset_keys
+        if job.asset_layer.get(key).backfill_policy != ONCE_PER_RUN
+    )
+    assert without == []
 
 
 def test_asset_graph_groups_and_report_dependency() -> None:
@@ -221,7 +236,7 @@ def test_asset_graph_groups_and_report_dependency() -> None:
 
     from orchestration.definitions import defs
 
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     groups = {}
     for key in graph.materializable_asset_keys:
         groups.setdefault(graph.get(key).group_name, set()).add(key.to_user_string())

@@ -10,6 +10,7 @@ from orchestration.defs.ingest.loader import ensure_schema
 from orchestration.defs.ingest.sources import SOURCES
 
 
+@pytest.mark.slow  # runs the Dagster job on a warehouse of its own
 def test_rows_that_bypassed_the_loader_block_the_marts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -38,8 +39,14 @@ def test_rows_that_bypassed_the_loader_block_the_marts(
     from orchestration.definitions import defs
     from orchestration.defs.publish.partitions import all_closed_quarters_tags
 
-    result = defs.resolve_job_def("build_all").execute_in_process(
-        instance=DagsterInstance.ephemeral(), raise_on_error=False, tags=all_closed_quarters_tags()
+    result = (
+        defs()
+        .resolve_job_def("build_all")
+        .execute_in_process(
+            instance=DagsterInstance.ephemeral(),
+            raise_on_error=False,
+            tags=all_closed_quarters_tags(),
+        )
     )
     evaluations = {
         (e.asset_key.to_user_string(), e.check_name): e

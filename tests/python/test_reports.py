@@ -181,7 +181,7 @@ def _fixture_rows() -> list[dict[str, Any]]:
         _row(q1, EVIL, "all", nps=22.0),
         _row(q1, "all", "web", nps=5.0),
         _row(q1, "all", "store", nps=12.0),
-        # 2025-Q2: METRICS.md reference (n 200, P 100, D 40 → 30.0, adj. CI [18.82, 40.30])
+        # 2025-Q2: docs/metrics.md reference (n 200, P 100, D 40 → 30.0, adj. CI [18.82, 40.30])
         # against Q1 (n 150, P 60, D 45): Δ 19.75 on adjusted values, z 2.28 → significant.
         _row(
             q2,

@@ -427,7 +427,7 @@ def test_every_required_metric_is_defined_with_its_formula(semantic_manifest: di
         "churn_rate": ("customers_lost", "customers_active_at_start"),
         "average_order_value": ("completed_revenue", "completed_orders"),
     }
-    # Every metric is documented; the headline ones quote METRICS.md, and those that
+    # Every metric is documented; the headline ones quote docs/metrics.md, and those that
     # touchpoint and channel do not apply to say so.
     undocumented = [n for n, m in metrics.items() if len(m["description"].split()) < 4]
     assert undocumented == []
@@ -437,7 +437,7 @@ def test_every_required_metric_is_defined_with_its_formula(semantic_manifest: di
         "clv_average",
         "historical_clv_average",
     ]
-    assert [n for n in formulas if "METRICS.md" not in metrics[n]["description"]] == []
+    assert [n for n in formulas if "docs/metrics.md" not in metrics[n]["description"]] == []
     assert len(formulas) == 16
     assert [
         n for n in NOT_PER_ANSWER if "no touchpoint" not in metrics[n]["description"].lower()

@@ -1,6 +1,6 @@
 -- The measured effect of each improvement action: its target's metric in the quarter it was
 -- decided (the baseline) and in every quarter after the one it was done in, with n, the change
--- vs the baseline and its significance (METRICS.md). Tagged after_analytics: driver targets
+-- vs the baseline and its significance (docs/metrics.md). Tagged after_analytics: driver targets
 -- read mart_key_drivers__quarter, which the second dbt op builds.
 {{ config(tags=['after_analytics']) }}
 {#- Touchpoint and segment targets: (metric, n, value, tested value, SE, reportable) columns

@@ -1,7 +1,7 @@
 """Predictive CLV asset: BG/NBD + Gamma-Gamma on dbt's purchase summary, written back to DuckDB.
 
 Reads intermediate.int_customers__purchase_summary (weeks), fits both models
-(clv_models.py) and replaces analytics.clv_predictions, which the dbt source
+(orchestration/lib/clv_models.py) and replaces analytics.clv_predictions, which the dbt source
 source('analytics', 'clv_predictions') and the mart mart_customer_clv read.
 
 A purchase model that cannot be fitted on the data (too few repeat buyers, parameters at the
@@ -19,14 +19,15 @@ import numpy as np
 import polars as pl
 from dagster_dbt import get_asset_key_for_model
 
-from orchestration.defs.analytics.clv_models import (
+from orchestration.defs.analytics.tables import replace_table
+from orchestration.defs.publish.partitions import ONCE_PER_RUN
+from orchestration.defs.transform.dbt import dbt_models
+from orchestration.lib.clv_models import (
     REASON_BAD_INPUT,
     ClvFitError,
     ClvResult,
     fit_and_predict,
 )
-from orchestration.defs.analytics.tables import replace_table
-from orchestration.defs.transform.dbt import dbt_models
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import get_settings
 
@@ -65,7 +66,7 @@ order by summary.customer_id
 
 
 class ClvConfig(dg.Config):
-    """The CLV assumptions (METRICS.md defaults); each lands in the predictions table."""
+    """The CLV assumptions (docs/metrics.md defaults); each lands in the predictions table."""
 
     horizon_months: int = 12
     monthly_discount_rate: float = 0.01
@@ -190,6 +191,7 @@ def empty_predictions(summary: pl.DataFrame) -> pl.DataFrame:
 @dg.asset(
     key=CLV_ASSET_KEY,
     group_name="analytics",
+    backfill_policy=ONCE_PER_RUN,
     kinds={"python", "duckdb"},
     deps=[
         get_asset_key_for_model([dbt_models], SUMMARY_MODEL),

@@ -11,6 +11,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from orchestration.defs.publish.partitions import ONCE_PER_RUN
 from orchestration.defs.transform.dbt import (
     AFTER_ANALYTICS_SELECT,
     dbt_project,
@@ -24,6 +25,7 @@ from orchestration.defs.transform.dbt import (
     project=dbt_project,
     name="dbt_after_analytics",
     select=AFTER_ANALYTICS_SELECT,
+    backfill_policy=ONCE_PER_RUN,
 )
 def dbt_after_analytics(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     yield from dbt.cli(["build"], context=context).stream()

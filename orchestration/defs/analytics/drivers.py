@@ -2,10 +2,10 @@
 
 Reads the answers of marts.fct_survey_responses that have an NPS score and their driver_<name>
 ratings from staging.stg_survey__driver_scores, keeps complete cases, and fits Johnson's relative
-weights (relative_weights.py) per quarter for the headline (segment and touchpoint 'all'), each
-segment and each touchpoint. Replaces analytics.driver_weights, which
+weights (orchestration/lib/relative_weights.py) per quarter for the headline (segment and
+touchpoint 'all'), each segment and each touchpoint. Replaces analytics.driver_weights, which
 source('analytics', 'driver_weights') and the mart mart_key_drivers__quarter read
-(METRICS.md "Key drivers").
+(docs/metrics.md "Key drivers").
 """
 
 import time
@@ -18,9 +18,10 @@ import numpy as np
 import polars as pl
 from dagster_dbt import get_asset_key_for_model
 
-from orchestration.defs.analytics.relative_weights import RelativeWeightsError, relative_weights
 from orchestration.defs.analytics.tables import replace_table
+from orchestration.defs.publish.partitions import ONCE_PER_RUN
 from orchestration.defs.transform.dbt import dbt_models
+from orchestration.lib.relative_weights import RelativeWeightsError, relative_weights
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import get_settings
 from orchestration.sql import literal, quote
@@ -286,6 +287,7 @@ def estimated_check(frame: pl.DataFrame) -> dg.AssetCheckResult:
 @dg.asset(
     key=DRIVER_WEIGHTS_ASSET_KEY,
     group_name="analytics",
+    backfill_policy=ONCE_PER_RUN,
     kinds={"python", "duckdb"},
     deps=[
         get_asset_key_for_model([dbt_models], RESPONSES_MODEL),

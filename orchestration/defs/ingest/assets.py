@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.defs.ingest.lake import sync_loads
 from orchestration.defs.ingest.loader import SourceResult, ensure_schema, load_source
 from orchestration.defs.ingest.sources import SOURCES, Source
+from orchestration.defs.publish.partitions import ONCE_PER_RUN
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import get_settings
 
@@ -39,6 +40,7 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
     @dg.asset(
         key=raw_asset_key(source.name),
         group_name=RAW_GROUP,
+        backfill_policy=ONCE_PER_RUN,
         kinds={"duckdb"},
         description=(
             f"Files in $CX_INBOX/{source.name}/ loaded into raw.{source.name}: one transaction "

@@ -259,7 +259,7 @@ def map_columns(source: Source, header: list[str], rel: str) -> ColumnMap:
         raise RejectedFile(
             f"{rel}: required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
             f"missing; found: {', '.join(header)}. Rename the column(s) in the export to the "
-            f"names in DATA_CONTRACT.md, or add the export's names to seeds/column_aliases.csv."
+            f"names in docs/contract.md, or add the export's names to seeds/column_aliases.csv."
         )
     return ColumnMap(canonical, wide, extra)
 

@@ -37,10 +37,10 @@ from orchestration.defs.ingest.sources import (
     column_aliases,
     normalise_header,
 )
+from orchestration.settings import get_settings
 from orchestration.sql import literal
 
 MAPPING_FILE = "_mapping.yml"
-DEFAULT_TIMEZONE = "Europe/Helsinki"
 ENTRY_KEYS = {"files", "columns", "values", "labels", "timezone", "date_format"}
 IMPORT_ID = re.compile(r"""^\{\s*["']ImportId["']\s*:\s*["']([^"']*)["']""")
 PLAIN_ANSWER = {"response", "open-ended response"}
@@ -203,7 +203,7 @@ def _parse_entry(raw: object, i: int, source: Source, where: str) -> Entry:
         ]
         if missing:
             raise bad(f"{', '.join(missing)} must come from `columns` or `values`.")
-    timezone = _text(raw.get("timezone") or DEFAULT_TIMEZONE)
+    timezone = _text(raw.get("timezone") or get_settings().timezone)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -630,7 +630,7 @@ def suggest_entry(
     if layout.tool == "typeform" or (time is not None and "utc" in time.text.lower()):
         lines.append("  timezone: UTC")
     else:
-        lines.append(f"  timezone: {DEFAULT_TIMEZONE}")
+        lines.append(f"  timezone: {get_settings().timezone}")
     lines.append('  # date_format: "%d.%m.%Y %H.%M.%S"   # only if the times do not load')
     return "\n".join(lines) + "\n"
 

@@ -1,6 +1,6 @@
 """The declared shape of every inbox source: columns, types, keys and valid ranges.
 
-This is the one place that says what a valid row is (../shared/DATA_CONTRACT.md); the loader
+This is the one place that says what a valid row is (docs/contract.md); the loader
 turns it into SQL, the raw tables' DDL and the dbt sources follow it.
 """
 
@@ -26,7 +26,7 @@ class Column:
     not_empty: bool = False  # an empty value sends the row to quarantine
     range: tuple[int, int] | None = None  # inclusive, for int columns
     # The range depends on a scale column: (scale column, {scale: range}). A file holding a
-    # scale not listed is rejected whole (METRICS.md: unknown scales are never converted).
+    # scale not listed is rejected whole (docs/metrics.md: unknown scales are never converted).
     scales: tuple[str, dict[str, tuple[int, int]]] | None = None
     # The only values the contract knows (compared lower-cased); others go to quarantine.
     allowed: tuple[str, ...] | None = None
@@ -64,7 +64,7 @@ class Source:
 
 
 def _score(name: str, lo: int, hi: int, required: bool = False) -> Column:
-    """A score column; only nps_score must be in every survey file (DATA_CONTRACT.md)."""
+    """A score column; only nps_score must be in every survey file (docs/contract.md)."""
     return Column(name, "int", required=required, range=(lo, hi))
 
 

@@ -34,6 +34,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.defs.analytics.downstream_dbt import dbt_after_analytics
+from orchestration.defs.publish.partitions import ONCE_PER_RUN
 from orchestration.defs.transform.dbt import dbt_models, dbt_project
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import get_settings
@@ -304,6 +305,7 @@ def publish_edition(
 @dg.asset(
     key=dg.AssetKey(["bi", "published_warehouse"]),
     group_name="publish",
+    backfill_policy=ONCE_PER_RUN,
     kinds={"duckdb", "parquet"},
     deps=published_asset_keys(),
     description="Read-only copy of the marts and seeds for BI tools: "

@@ -1,6 +1,5 @@
 """dbt models, seeds and tests as Dagster assets and asset checks, in one graph with raw assets."""
 
-import os
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -15,36 +14,26 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.defs.ingest.assets import raw_asset_key
-from orchestration.defs.ingest.sources import SOURCES
+from orchestration.defs.publish.partitions import ONCE_PER_RUN
 from orchestration.settings import PROJECT_DIR
 
-# dagster-dbt's project preparer runs `dbt` from PATH: make that this environment's dbt.
 _VENV_BIN = str(Path(sys.executable).parent)
-if _VENV_BIN not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = _VENV_BIN + os.pathsep + os.environ.get("PATH", "")
 
+# Built once, here, and imported wherever the project is needed. Importing does no work (no
+# `prepare_if_dev`, which re-parses under `dagster dev` and `dg launch` alike): the manifest,
+# target/manifest.json, is written by `make prepare` (`dbt parse`), which every make target that
+# loads these definitions runs first, and again whenever a file of the dbt project changed.
 dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
-# `dagster dev` re-parses on start; elsewhere parse only when no manifest exists yet
-# (`make` re-parses when models change), so imports stay fast.
-dbt_project.prepare_if_dev()
-if not dbt_project.manifest_path.exists():
-    dbt_project.preparer.prepare(dbt_project)
-
-# Raw tables that a raw asset writes besides its own table.
-EXTRA_RAW_TABLES = {s.wide_table: s.name for s in SOURCES if s.wide_table}
 
 
 class KokemusTranslator(DagsterDbtTranslator):
-    """Maps source('raw', t) to the raw asset that loads t, and groups models by layer folder."""
+    """Groups models by layer folder.
 
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        if dbt_resource_props["resource_type"] == "source" and (
-            dbt_resource_props["source_name"] == "raw"
-        ):
-            table = dbt_resource_props["name"]
-            return raw_asset_key(EXTRA_RAW_TABLES.get(table, table))
-        return super().get_asset_key(dbt_resource_props)
+    Sources need nothing here: each table in the sources YAML names the asset that writes it
+    (`meta: {dagster: {asset_key: [...]}}`), the raw tables their raw asset, the analytics
+    tables their Python asset. Two raw tables written by one raw asset (survey_responses and
+    its driver scores) share that key, hence enable_duplicate_source_asset_keys.
+    """
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
@@ -76,6 +65,7 @@ NEEDS_BUILT_TABLE_SELECT = "tag:needs_built_table"
     project=dbt_project,
     name="dbt_models",
     exclude=f"{AFTER_ANALYTICS_SELECT} {NEEDS_BUILT_TABLE_SELECT}",
+    backfill_policy=ONCE_PER_RUN,
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     yield from dbt.cli(["build"], context=context).stream()

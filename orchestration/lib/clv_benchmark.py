@@ -1,7 +1,7 @@
 """Times the CLV fit (BG/NBD + Gamma-Gamma + 12-month predictions), for BENCHMARKS.md.
 
-    python -m orchestration.defs.analytics.clv_benchmark --customers 100000 [--profile demo]
-    python -m orchestration.defs.analytics.clv_benchmark --warehouse   # $CX_WAREHOUSE's summary
+    python -m orchestration.lib.clv_benchmark --customers 100000 [--profile demo]
+    python -m orchestration.lib.clv_benchmark --warehouse   # $CX_WAREHOUSE's summary
 
 The synthetic population is drawn from the BG/NBD and Gamma-Gamma processes themselves (CDNOW
 parameters by default), so the recovered parameters are a check on the fit as well.
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
-from orchestration.defs.analytics.clv_models import fit_and_predict
+from orchestration.lib.clv_models import fit_and_predict
 from orchestration.settings import get_settings
 
-# Published CDNOW values (METRICS.md): the default population to simulate.
+# Published CDNOW values (docs/metrics.md): the default population to simulate.
 CDNOW_BG_NBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 CDNOW_GAMMA_GAMMA = {"p": 6.2488, "q": 3.7446, "v": 15.4477}
 # Frequent buyers over three years: the BG/NBD fit of the 5 000-customer demo data.

@@ -4,7 +4,7 @@ Ordinary regression coefficients split R² badly when drivers correlate (they al
 surveys: a customer who likes the service tends to like the price a little more too). Johnson's
 method regresses the outcome on the orthogonal counterpart of the predictors instead and maps
 the result back, so every driver gets a non-negative share and the shares sum to R² exactly.
-It gives the same numbers as R's `rwa` package (METRICS.md "Key drivers" reference).
+It gives the same numbers as R's `rwa` package (docs/metrics.md "Key drivers" reference).
 """
 
 from dataclasses import dataclass

@@ -364,7 +364,7 @@ def fit_and_predict(
     """Fit both models and predict each customer's value over the horizon (time unit: weeks).
 
     CLV = margin * sum over months i = 1..H of E(M) * (E[purchases by month i] - E[by i-1])
-    / (1 + d)^i (METRICS.md). BG/NBD problems raise ClvFitError. A Gamma-Gamma problem (too
+    / (1 + d)^i (docs/metrics.md). BG/NBD problems raise ClvFitError. A Gamma-Gamma problem (too
     few repeat customers, no convergence, q <= 1) falls back, documented in `value_model`, to
     each customer's own historical mean purchase value (mean_purchase_value).
     """
