@@ -16,6 +16,11 @@ os.environ.setdefault("CX_REPORTS_PDF", "0")
 PIPELINE_FIXTURES = {"pipeline", "warehouse_connection", "mart"}
 
 
+# `make test` runs on two pytest-xdist workers (--dist loadgroup): tests that share a costly
+# build stay on one worker, the pipeline's together and each module fixture's together.
+MODULE_GROUPS = {"test_any_inbox.py": "any_inbox"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test that uses a pipeline fixture is `slow`; `make test-fast` runs `-m "not slow"`.
 
@@ -25,6 +30,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("pipeline"))
+        elif item.path.name in MODULE_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(MODULE_GROUPS[item.path.name]))
 
 
 # A smaller sample than the demo's, still large enough for the planted effects.
@@ -154,18 +162,3 @@ def mart(warehouse_connection):
     cursor = warehouse_connection.cursor()
     yield cursor
     cursor.close()
-
-
-# `make test` runs the suite on two workers (pytest-xdist, --dist loadgroup). Tests that share
-# a costly build stay on one worker: everything that reads the session's pipeline, and each
-# module that builds its own set of warehouses in a module fixture.
-PIPELINE_FIXTURES = frozenset({"pipeline", "warehouse_connection", "mart"})
-MODULE_GROUPS = {"test_any_inbox.py": "any_inbox"}
-
-
-def pytest_collection_modifyitems(config, items) -> None:
-    for item in items:
-        if PIPELINE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("pipeline"))
-        elif item.path.name in MODULE_GROUPS:
-            item.add_marker(pytest.mark.xdist_group(MODULE_GROUPS[item.path.name]))
