@@ -17,8 +17,7 @@ PIPELINE_FIXTURES = {"pipeline", "warehouse_connection", "mart"}
 
 
 # `make test` runs on two pytest-xdist workers (--dist loadgroup): tests that share a costly
-# build stay on one worker, the pipeline's together and each module fixture's together.
-MODULE_GROUPS = {"test_any_inbox.py": "any_inbox"}
+# build stay on one worker: the pipeline's together, and each any-inbox scenario's together.
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -31,8 +30,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
             item.add_marker(pytest.mark.xdist_group("pipeline"))
-        elif item.path.name in MODULE_GROUPS:
-            item.add_marker(pytest.mark.xdist_group(MODULE_GROUPS[item.path.name]))
+        elif item.path.name == "test_any_inbox.py":
+            callspec = getattr(item, "callspec", None)
+            scenario = callspec.params.get("name") if callspec else None
+            group = item.module.group_of(item.originalname, scenario)
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 # A smaller sample than the demo's, still large enough for the planted effects.

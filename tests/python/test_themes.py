@@ -155,7 +155,7 @@ def test_theme_counts_equal_an_independent_python_recomputation(responses, menti
         assert (joined[ours].is_null() == joined[theirs].is_null()).all(), ours
     change = (pl.col("share") - pl.col("prev_share") - pl.col("share_change_pts")).abs().max()
     assert joined.select(change).item() < 1e-9
-    assert (joined["is_reportable"] == (joined["n_mentions"] >= MIN_N)).all()
+    assert (joined["is_reportable"] == (joined["n_comments"] >= MIN_N)).all()  # the denominator
     # Every (theme, language) the generator's texts can produce is found, and every theme
     # found has patterns for all three languages.
     _, patterns = read_lexicon(SEEDS)
