@@ -112,12 +112,21 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, sources: tuple[Source, ...]) -
             f"create table if not exists raw.{source.name} ({', '.join(cols)}, {META_COLUMNS})"
         )
         # A column the contract gained after this warehouse was created: added, empty for
-        # the loads before it (the loader inserts by name).
+        # the loads before it (the loader inserts by name). One catalog read per table; an
+        # ALTER only for what is missing.
+        present = {
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'raw' and table_name = ?",
+                [source.name],
+            ).fetchall()
+        }
         for c in source.columns:
-            con.execute(
-                f"alter table raw.{source.name} add column if not exists "
-                f"{quote(c.name)} {SQL_TYPES[c.kind]}"
-            )
+            if c.name not in present:
+                con.execute(
+                    f"alter table raw.{source.name} add column {quote(c.name)} {SQL_TYPES[c.kind]}"
+                )
         if source.wide_table:
             key = source.key[0]
             con.execute(
