@@ -65,29 +65,45 @@ def start_run(env: dict[str, str], log: Path) -> subprocess.Popen:
         )
 
 
-def wait_for_holder(warehouse: Path, run: subprocess.Popen, seconds: float = 120) -> Holder:
+def wait_for_log(log: Path, text: str, runs: list[subprocess.Popen], seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        holder = current_holder(warehouse)
-        if holder is not None and holder.pid == run.pid:
-            return holder
-        assert run.poll() is None, "the first run ended before it took the warehouse"
+        if log.exists() and text in log.read_text():
+            return
+        for run in runs:
+            assert run.poll() is None, f"a run ended while waiting for {text!r} in {log.name}"
         time.sleep(0.2)
-    raise AssertionError("the first run never took the warehouse")
+    raise AssertionError(f"{log.name} never said {text!r}")
 
 
 def test_second_run_waits_for_the_first_and_both_succeed(env: dict, tmp_path: Path) -> None:
+    """Deterministic whatever the machine's speed: the test holds the warehouse while both runs
+    start, so both are waiting when it lets go; one takes the warehouse, and the other must then
+    wait for that run (not fail on DuckDB's file lock) and load nothing twice."""
     warehouse = Path(env["CX_WAREHOUSE"])
-    first = start_run(env, tmp_path / "first.log")
-    holder = wait_for_holder(warehouse, first)
-    second = start_run(env, tmp_path / "second.log")
-    assert first.wait(timeout=600) == 0, (tmp_path / "first.log").read_text()[-3000:]
-    assert second.wait(timeout=600) == 0, (tmp_path / "second.log").read_text()[-3000:]
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    someone = Holder("f00dfeed-run", os.getpid(), "2025-01-01T00:00:00+00:00", "the test")
+    with hold_warehouse(warehouse, someone):
+        runs = [start_run(env, log) for log in logs]
+        for log in logs:
+            wait_for_log(log, "warehouse held by run f00dfeed-run (pid", runs)
+    winner = None
+    deadline = time.monotonic() + 120
+    while winner is None and time.monotonic() < deadline:
+        holder = current_holder(warehouse)
+        if holder is not None and holder.pid in {run.pid for run in runs}:
+            winner = holder
+        time.sleep(0.05)
+    assert winner is not None, "neither run took the warehouse after the test let go"
+    for run, log in zip(runs, logs, strict=True):
+        assert run.wait(timeout=600) == 0, log.read_text()[-3000:]
 
-    second_log = (tmp_path / "second.log").read_text()
-    assert f"warehouse held by run {holder.run_id} (pid {first.pid}" in second_log
-    assert "warehouse free after waiting" in second_log
-    assert "Could not set lock" not in second_log
+    loser_log = next(log for run, log in zip(runs, logs, strict=True) if run.pid != winner.pid)
+    text = loser_log.read_text()
+    assert f"warehouse held by run {winner.run_id} (pid {winner.pid}" in text
+    assert "warehouse free after waiting" in text
+    for log in logs:
+        assert "Could not set lock" not in log.read_text()
     assert not lock_path(warehouse).read_text(), "the lock file still names a holder"
 
     con = duckdb.connect(str(warehouse), read_only=True)
