@@ -56,9 +56,15 @@ sample: $(STAMP)  ## write the seeded sample exports into $CX_INBOX
 DG := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg
 
 # One run over every closed quarter's partition: the report renders the whole history.
+# Nothing new in the inbox, no code or setting changed since the last build: no run is started
+# (orchestration/build_state.py says why; exit 10 means "build"). CX_FORCE_REBUILD=1 builds.
 run: prepare  ## load new files in $CX_INBOX, build and test the marts, render the reports
-	$(DG) launch --job build_all \
-		--partition-range "$$($(BIN)/python -m orchestration.defs.publish.partitions)"
+	@range="$$($(BIN)/python -m orchestration.defs.publish.partitions)"; \
+	$(BIN)/python -m orchestration.build_state --partition-range "$$range"; rc=$$?; \
+	if [ $$rc -eq 10 ]; then \
+		echo '$(DG) launch --job build_all --partition-range' "$$range"; \
+		$(DG) launch --job build_all --partition-range "$$range" || exit $$?; \
+	elif [ $$rc -ne 0 ]; then exit $$rc; fi
 	@echo "warehouse: $(CX_WAREHOUSE)   reports: $(CX_REPORTS_DIR)/index.html"
 
 # The generator writes each file atomically, so the demo need not wait for files to settle.

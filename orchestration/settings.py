@@ -40,6 +40,7 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     warehouse_lock_timeout: float = 600.0
     significance_z: float = DEFAULT_SIGNIFICANCE_Z
+    force_rebuild: bool = False
 
 
 def get_settings() -> Settings:
@@ -76,4 +77,7 @@ def get_settings() -> Settings:
         # |z| at or above it is a significant change; 95 % intervals use it (dbt:
         # var('significance_z')).
         significance_z=float(os.environ.get("CX_SIGNIFICANCE_Z") or DEFAULT_SIGNIFICANCE_Z),
+        # A run whose inputs are those of the last build skips dbt, the analytics, the BI copy
+        # and the reports (orchestration/build_state.py); 1 rebuilds them anyway.
+        force_rebuild=os.environ.get("CX_FORCE_REBUILD", "0") not in {"0", "", "false", "no"},
     )

@@ -60,12 +60,18 @@ def proposals_csv(sections: SectionData | None, quarter: str) -> str | None:
     return buffer.getvalue()
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write beside, then rename: a reader sees the old file or the new one, never half."""
+def write_atomic(path: Path, text: str) -> bool:
+    """Write beside, then rename: a reader sees the old file or the new one, never half.
+
+    Returns False, writing nothing, when the file already holds exactly this text.
+    """
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+    return True
 
 
 def _swap_into_place(staging: Path, out_dir: Path) -> None:
@@ -94,6 +100,21 @@ def write_pdf(html: str, base_dir: Path, target: Path) -> None:
     HTML(string=html, base_url=str(base_dir)).write_pdf(str(target))
 
 
+def is_published(
+    target: Path, html: str, pdf_file: str | None, attachments: Mapping[str, str]
+) -> bool:
+    """The edition on disk is this one: same page, same attachments, its PDF if one is due.
+
+    Pages hold no clock or run id, so equal text means equal content; the PDF is made from the
+    page, so an unchanged page with its PDF present needs no new one (the costly part).
+    """
+    expected = {PAGE, *attachments} | ({pdf_file} if pdf_file else set())
+    if not target.is_dir() or {p.name for p in target.iterdir()} != expected:
+        return False
+    texts = {PAGE: html, **attachments}
+    return all((target / name).read_text(encoding="utf-8") == text for name, text in texts.items())
+
+
 def publish_quarter(
     out_dir: Path,
     lang: str,
@@ -102,8 +123,13 @@ def publish_quarter(
     pdf: bool,
     attachments: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Render one edition into a hidden sibling folder, then swap it in as <lang>/<quarter>."""
+    """Render one edition into a hidden sibling folder, then swap it in as <lang>/<quarter>.
+
+    An edition already published exactly so is left alone: returns no files.
+    """
     target = out_dir / lang / quarter
+    if is_published(target, html, pdf_name(quarter, lang) if pdf else None, attachments or {}):
+        return []
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{quarter}.tmp-{os.getpid()}")
     if staging.exists():

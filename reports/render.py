@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +201,7 @@ class RenderResult:
     files: list[Path]
     rendered: list[str]
     skipped: list[str]
+    unchanged: list[str] = field(default_factory=list)  # "<lang>/<quarter>" left as published
 
 
 def _render_indexes(
@@ -218,16 +219,16 @@ def _render_indexes(
         published = published_quarters(out_dir, lang)
         pdfs = published_pdfs(out_dir, lang, published)
         context = index_context(data, loc, css, min_n, published, pdfs)
-        write_atomic(out_dir / lang / PAGE, env.get_template("index.html").render(context))
-        written.append(Path(lang) / PAGE)
+        if write_atomic(out_dir / lang / PAGE, env.get_template("index.html").render(context)):
+            written.append(Path(lang) / PAGE)
         latest[lang] = context["latest_quarter"]
         if latest[lang] is not None:
             redirect = env.get_template("latest.html").render(
                 {**_common(loc, css), "title": context["latest"]["text"],
                  "href": f"../{latest[lang]}/{PAGE}", "text": context["latest"]["text"]}
             )  # fmt: skip
-            write_atomic(out_dir / lang / LATEST / PAGE, redirect)
-            written.append(Path(lang) / LATEST / PAGE)
+            if write_atomic(out_dir / lang / LATEST / PAGE, redirect):
+                written.append(Path(lang) / LATEST / PAGE)
     root = env.get_template("root.html").render(
         {
             "css": css,
@@ -245,8 +246,8 @@ def _render_indexes(
             ],
         }
     )
-    write_atomic(out_dir / PAGE, root)
-    written.append(Path(PAGE))
+    if write_atomic(out_dir / PAGE, root):
+        written.append(Path(PAGE))
     return written
 
 
@@ -285,19 +286,25 @@ def render_reports(
     template = env.get_template("quarter.html")
     locales = {lang: load_locale(lang) for lang in LANGUAGES}
     relative: list[Path] = []
+    unchanged: list[str] = []
     for quarter in rendered:
         table = proposals_csv(sections, quarter)
         attachments = {} if table is None else {proposals_name(quarter): table}
         for lang in LANGUAGES:
             context = quarter_context(data, quarter, locales[lang], css, min_n, sections, coverage)
             html = template.render(context)
-            relative += publish_quarter(out_dir, lang, quarter, html, pdf, attachments)
+            files = publish_quarter(out_dir, lang, quarter, html, pdf, attachments)
+            relative += files
+            if not files:
+                unchanged.append(f"{lang}/{quarter}")
     relative += _render_indexes(env, data, out_dir, css, min_n, locales)
     logger.info(
-        "published %d report files for %d quarters to %s (skipped, no data: %s)",
+        "published %d report files for %d quarters to %s (%d editions unchanged, left as they "
+        "were; skipped, no data: %s)",
         len(relative),
         len(rendered),
         out_dir,
+        len(unchanged),
         ", ".join(skipped) or "none",
     )
-    return RenderResult([out_dir / rel for rel in relative], rendered, skipped)
+    return RenderResult([out_dir / rel for rel in relative], rendered, skipped, unchanged)

@@ -50,6 +50,10 @@ class PipelineRuns:
     first: object  # dagster ExecuteInProcessResult of the first run
     mart_checksums_first: dict[str, str]
     mart_checksums_rerun: dict[str, str]
+    nothing_new: object  # the run after the forced rerun: no new file, nothing to build
+    nothing_new_log: list[str]  # its log messages
+    report_mtimes_before_nothing_new: dict[str, int]
+    report_mtimes_after_nothing_new: dict[str, int]
     audit_rows_after_rerun: int
     new_file_results: list[tuple[str, str]]  # (file, status) of the run after a file arrived
     last: object
@@ -79,7 +83,15 @@ def mart_checksums(warehouse: Path) -> dict[str, str]:
         con.close()
 
 
-def run_build_all():
+def report_mtimes(reports: Path) -> dict[str, int]:
+    return {
+        p.relative_to(reports).as_posix(): p.stat().st_mtime_ns
+        for p in reports.rglob("*")
+        if p.is_file()
+    }
+
+
+def run_build_all(instance=None):
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
@@ -87,13 +99,18 @@ def run_build_all():
 
     job = defs().resolve_job_def("build_all")
     return job.execute_in_process(
-        instance=DagsterInstance.ephemeral(), raise_on_error=False, tags=all_closed_quarters_tags()
+        instance=instance or DagsterInstance.ephemeral(),
+        raise_on_error=False,
+        tags=all_closed_quarters_tags(),
     )
 
 
 @pytest.fixture(scope="session")
 def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRuns:
-    """Sample data without its last survey file → build → rebuild → add the file → build."""
+    """Sample data without its last survey file → build → forced rebuild → a run with nothing
+    new → add the file → build."""
+    from dagster import DagsterInstance
+
     from orchestration.sample_data import generate
 
     root = tmp_path_factory.mktemp("pipeline")
@@ -109,8 +126,16 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRuns:
         mp.setenv("CX_INBOX_SETTLE_SECONDS", "0")
         first = run_build_all()
         checksums_first = mart_checksums(root / "warehouse.duckdb")
+        # Rebuilt although nothing is new: the incremental models must give the same marts.
+        mp.setenv("CX_FORCE_REBUILD", "1")
         run_build_all()
+        mp.delenv("CX_FORCE_REBUILD")
         checksums_rerun = mart_checksums(root / "warehouse.duckdb")
+        mtimes_before = report_mtimes(root / "reports")
+        instance = DagsterInstance.ephemeral()
+        nothing_new = run_build_all(instance)
+        nothing_new_log = [r.user_message for r in instance.all_logs(nothing_new.run_id)]
+        mtimes_after = report_mtimes(root / "reports")
         con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
         audit_rows = con.execute("select count(*) from ops.load_audit").fetchall()[0][0]
         con.close()
@@ -131,6 +156,10 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRuns:
         first,
         checksums_first,
         checksums_rerun,
+        nothing_new,
+        nothing_new_log,
+        mtimes_before,
+        mtimes_after,
         audit_rows,
         new_rows,
         last,

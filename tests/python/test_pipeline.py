@@ -165,6 +165,64 @@ def test_rerunning_the_job_changes_no_mart_row(pipeline: PipelineRuns) -> None:
     assert pipeline.mart_checksums_rerun == pipeline.mart_checksums_first
 
 
+def test_a_run_with_nothing_new_rebuilds_nothing_and_says_so(pipeline: PipelineRuns) -> None:
+    run = pipeline.nothing_new
+    assert run.success
+    materialized = {e.asset_key.path[0] for e in run.get_asset_materialization_events()}
+    # The raw assets look at the inbox (and find nothing new); nothing after them is built.
+    assert materialized == {"raw"}
+    skipped = {e.step_key for e in run.all_events if e.event_type_value == "STEP_SKIPPED"}
+    assert skipped == {
+        "analytics__clv_predictions",
+        "analytics__driver_weights",
+        "dbt_after_analytics",
+        "bi__published_warehouse",
+        "reports__quarterly_reports",
+    }
+    (said,) = [m for m in pipeline.nothing_new_log if m.startswith("Nothing new since run ")]
+    assert "CX_FORCE_REBUILD=1" in said
+    assert pipeline.report_mtimes_after_nothing_new == pipeline.report_mtimes_before_nothing_new
+    assert len(pipeline.report_mtimes_before_nothing_new) > 40
+
+
+def test_make_runs_check_finds_nothing_new_then_a_new_file(
+    pipeline: PipelineRuns, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    from dataclasses import replace
+
+    from orchestration.build_state import NOTHING_NEW, RUN_NEEDED, check_before_run
+    from orchestration.defs.publish.partitions import all_closed_quarters_range
+    from orchestration.settings import get_settings
+
+    # The settings of the fixture's last run (it made the PDFs).
+    monkeypatch.setenv("CX_INBOX", str(pipeline.inbox))
+    monkeypatch.setenv("CX_WAREHOUSE", str(pipeline.warehouse))
+    monkeypatch.setenv("CX_REPORTS_DIR", str(pipeline.reports))
+    monkeypatch.setenv("CX_INBOX_SETTLE_SECONDS", "0")
+    settings = replace(get_settings(), reports_pdf=True)
+    quarters = all_closed_quarters_range()
+
+    code, said = check_before_run(quarters, settings)
+    assert (code, said[:22]) == (NOTHING_NEW, "Nothing new since run ")
+    assert said.endswith("No run was started: nothing rebuilt, nothing re-rendered.")
+    # A setting that changes what is built needs a build; one that changes how it runs not.
+    assert check_before_run(quarters, replace(settings, min_reportable_n=50))[0] == RUN_NEEDED
+    assert check_before_run(quarters, replace(settings, duckdb_threads=1))[0] == NOTHING_NEW
+    assert check_before_run(quarters, replace(settings, force_rebuild=True))[0] == RUN_NEEDED
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(pipeline.inbox, inbox)
+    late = inbox / "survey_responses" / "responses_late.csv"
+    held = (inbox / HELD_BACK_FILE).read_text(encoding="utf-8").splitlines()
+    late.write_text("\n".join(held[:2]) + "\n", encoding="utf-8")
+    code, said = check_before_run(quarters, replace(settings, inbox=inbox))
+    assert (code, said) == (
+        RUN_NEEDED,
+        "1 new file(s) in the inbox: survey_responses/responses_late.csv",
+    )
+
+
 def test_a_new_inbox_file_is_the_only_file_loaded_next_run(pipeline: PipelineRuns) -> None:
     loaded = [f for f, status in pipeline.new_file_results if status == "loaded"]
     assert loaded == [HELD_BACK_FILE]

@@ -657,9 +657,38 @@ def test_atomic_publish_replaces_earlier_render(warehouse: Path, tmp_path: Path)
     assert (out / "en" / "2025-Q1" / "index.html").is_file()
     assert (out / "en" / "2019-Q1").is_dir()
     assert "2019-Q1" not in _read(out, "en/index.html")  # not a quarter of the mart
-    assert len(files) == 2 + 2 * 2 + 1
+    # Only the edition that differed from its page on disk is written again; the Finnish one
+    # and the indexes were already exactly so.
+    assert files == [out / "en" / "2025-Q2" / "index.html"]
     leftovers = [p for p in out.rglob("*") if ".tmp-" in p.name or ".old-" in p.name]
     assert leftovers == []
+
+
+def test_unchanged_editions_are_not_written_again(tmp_path: Path) -> None:
+    rows = _fixture_rows()
+    warehouse = _write_warehouse(tmp_path / "w.duckdb", rows)
+    out = tmp_path / "pub"
+    first = render_reports(warehouse, out)
+    assert (len(first.files), first.unchanged) == (3 * 2 + 2 * 2 + 1, [])
+    mtimes = {p: p.stat().st_mtime_ns for p in first.files}
+
+    again = render_reports(warehouse, out)
+    assert again.files == []
+    assert again.unchanged == [f"{lang}/{q}" for q in first.rendered for lang in ("en", "fi")]
+    assert {p: p.stat().st_mtime_ns for p in first.files} == mtimes
+
+    # New figures for 2025-Q3 (the latest quarter): its editions change, and nothing else does.
+    changed = [
+        {**row, "nps": 31.5} if row["quarter"] == "2025-Q3" and row["touchpoint"] == "web" else row
+        for row in rows
+    ]
+    warehouse = _write_warehouse(tmp_path / "w2.duckdb", changed)
+    third = render_reports(warehouse, out)
+    assert sorted(p.relative_to(out).as_posix() for p in third.files) == [
+        "en/2025-Q3/index.html",
+        "fi/2025-Q3/index.html",
+    ]
+    assert len(third.unchanged) == 4
 
 
 def test_failed_render_keeps_previous_output(

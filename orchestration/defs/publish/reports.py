@@ -86,11 +86,17 @@ def quarterly_reports(
         raise dg.Failure(description=str(exc)) from exc
     if result.skipped:
         context.log.info(f"no survey data, not published: {', '.join(result.skipped)}")
+    if result.unchanged:
+        context.log.info(
+            f"{len(result.unchanged)} editions unchanged since they were published, not "
+            f"rewritten (no new PDF): {', '.join(result.unchanged)}"
+        )
     return dg.MaterializeResult(
         metadata={
             "reports_dir": dg.MetadataValue.path(str(settings.reports_dir)),
             "files": dg.MetadataValue.int(len(result.files)),
             "quarters_rendered": dg.MetadataValue.text(", ".join(result.rendered) or "none"),
+            "editions_unchanged": dg.MetadataValue.int(len(result.unchanged)),
             "quarters_without_data": dg.MetadataValue.text(", ".join(result.skipped) or "none"),
             "pdf": dg.MetadataValue.bool(settings.reports_pdf),
         }

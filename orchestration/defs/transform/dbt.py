@@ -14,7 +14,9 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration.build_state import skip_or_register
 from orchestration.defs.publish.partitions import ONCE_PER_RUN
+from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import PROJECT_DIR
 
 _VENV_BIN = str(Path(sys.executable).parent)
@@ -67,7 +69,15 @@ NEEDS_BUILT_TABLE_SELECT = "tag:needs_built_table"
     exclude=f"{AFTER_ANALYTICS_SELECT} {NEEDS_BUILT_TABLE_SELECT}",
     backfill_policy=ONCE_PER_RUN,
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse
+) -> Iterator[Any]:
+    with warehouse.connect() as con:
+        skip = skip_or_register(context, con, context.op.name)
+    if skip is not None:
+        # No output: Dagster skips every step downstream of this one (orchestration/build_state.py).
+        context.log.info(skip)
+        return
     yield from dbt.cli(["build"], context=context).stream()
 
 
