@@ -43,9 +43,16 @@ target/manifest.json: $(STAMP) $(DBT_SOURCES)
 	$(BIN)/dbt parse --profiles-dir . --quiet
 	@touch $@
 
-$(DAGSTER_HOME)/dagster.yaml:
+# The Dagster instance of make's runs and `make dev`: telemetry off, and the event log that keeps
+# its engines (orchestration/event_log.py). Rewritten when make wrote it and the template changed;
+# a dagster.yaml of your own (without the first line) is left alone. (Before it had a template,
+# make wrote just the two telemetry lines: those count as make's.)
+$(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 	@mkdir -p $(DAGSTER_HOME)
-	@printf 'telemetry:\n  enabled: false\n' > $@
+	@if [ ! -f $@ ] || head -1 $@ | grep -q '^# written by make' \
+		|| [ "$$(cat $@)" = "$$(printf 'telemetry:\n  enabled: false')" ]; then \
+		sed 's|@DAGSTER_HOME@|$(DAGSTER_HOME)|' $< > $@; \
+	else echo "$@ is your own: left as it is (orchestration/dagster.yaml has ours)"; touch $@; fi
 
 prepare: $(STAMP) target/manifest.json $(DAGSTER_HOME)/dagster.yaml
 
