@@ -169,6 +169,8 @@ COLUMNS = [
     "r_squared",
     "raw_weight",
     "rescaled_weight_pct",
+    "rescaled_weight_ci_low",
+    "rescaled_weight_ci_high",
     "weight_rank",
     "driver_mean",
     "fit_status",
@@ -454,6 +456,39 @@ def test_quadrant_and_derived_columns_recomputed(key_drivers) -> None:
             "quadrant"
         ]
     ) <= {"fix_first", "keep_up"}
+
+
+def test_bootstrap_intervals_and_strongest_flags_on_the_sample(key_drivers, mart) -> None:
+    """Every fitted share lies in its interval; is_strongest and is_top_group recomputed from
+    the intervals; the sample's drivers explain enough everywhere, so every reportable
+    segment or touchpoint cell gives proposals."""
+    fitted = key_drivers.filter(pl.col("fit_status") == "fitted")
+    assert fitted.height > 500
+    assert fitted["rescaled_weight_ci_low"].null_count() == 0
+    assert (fitted["rescaled_weight_ci_low"] <= fitted["rescaled_weight_pct"]).all()
+    assert (fitted["rescaled_weight_pct"] <= fitted["rescaled_weight_ci_high"]).all()
+    cell = ["quarter", "segment", "touchpoint"]
+    leader = pl.col("weight_rank") == 1
+    top_low = pl.col("rescaled_weight_ci_low").filter(leader).first().over(cell)
+    recomputed = (
+        fitted.with_columns(top_low=top_low)
+        .with_columns(top=leader | (pl.col("rescaled_weight_ci_high") >= pl.col("top_low")))
+        .with_columns(strongest=leader & (pl.col("top").sum().over(cell) == 1))
+    )
+    assert recomputed["is_top_group"].to_list() == recomputed["top"].to_list()
+    assert recomputed["is_strongest"].to_list() == recomputed["strongest"].to_list()
+    # The planted dominant driver is the strongest in every headline cell.
+    headline = recomputed.filter(HEADLINE & (pl.col("weight_rank") == 1))
+    assert set(headline["driver"]) == {"service"} and headline["is_strongest"].all()
+    assert fitted["r_squared_is_sufficient"].all()
+    (cells,) = mart.execute(
+        "select count(distinct quarter || segment || touchpoint) "
+        "from marts.mart_improvement_proposals__quarter"
+    ).fetchone()
+    candidates = fitted.filter(
+        pl.col("is_reportable") & ((pl.col("segment") == "all") != (pl.col("touchpoint") == "all"))
+    ).unique(cell)
+    assert cells == candidates.height
 
 
 def test_previous_quarter_changes(key_drivers) -> None:
