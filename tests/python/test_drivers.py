@@ -459,14 +459,23 @@ def test_quadrant_and_derived_columns_recomputed(key_drivers) -> None:
 
 
 def test_bootstrap_intervals_and_strongest_flags_on_the_sample(key_drivers, mart) -> None:
-    """Every fitted share lies in its interval; is_strongest and is_top_group recomputed from
+    """Every material share lies in its interval; is_strongest and is_top_group recomputed from
     the intervals; the sample's drivers explain enough everywhere, so every reportable
     segment or touchpoint cell gives proposals."""
     fitted = key_drivers.filter(pl.col("fit_status") == "fitted")
     assert fitted.height > 500
     assert fitted["rescaled_weight_ci_low"].null_count() == 0
-    assert (fitted["rescaled_weight_ci_low"] <= fitted["rescaled_weight_pct"]).all()
-    assert (fitted["rescaled_weight_pct"] <= fitted["rescaled_weight_ci_high"]).all()
+    low, pct, high = (
+        fitted[c]
+        for c in ("rescaled_weight_ci_low", "rescaled_weight_pct", "rescaled_weight_ci_high")
+    )
+    assert (low <= high).all()
+    # A percentile interval holds every share that matters; a share near 0 may sit just below
+    # its interval (weights are never negative, so resamples push tiny shares up), never by
+    # more than a tenth of a point on the sample.
+    material = pct >= 5
+    assert ((low <= pct) & (pct <= high)).filter(material).all()
+    assert (low - pct).max() < 0.1 and (pct - high).max() <= 0
     cell = ["quarter", "segment", "touchpoint"]
     leader = pl.col("weight_rank") == 1
     top_low = pl.col("rescaled_weight_ci_low").filter(leader).first().over(cell)
