@@ -127,7 +127,7 @@ BOOTSTRAP_SEED = 20_000
 # Below this share of resamples that could be fitted (a resample can draw a constant driver),
 # the percentiles would describe a conditional distribution: no interval is given.
 BOOTSTRAP_MIN_VALID_SHARE = 0.95
-# Resamples × distinct answer patterns held in memory at once (about 32 MB of counts).
+# Resamples × respondents drawn at once (about 32 MB of indices).
 _CHUNK_CELLS = 4_000_000
 
 
@@ -193,26 +193,31 @@ def bootstrap_shares(
 ) -> BootstrapInterval:
     """Percentile bootstrap interval of each predictor's share of R², at the level of `z`.
 
-    Each resample draws n respondents with replacement from the n rows (x, y). Rows with the
-    same ratings are interchangeable, so the draw is made over the distinct rows (a 1–5 scale
-    on four drivers and a 0–10 NPS have at most 6 875): a multinomial of n over them with
-    their observed frequencies, which is the same distribution as drawing respondents and
-    far cheaper. The interval runs from the Φ(−z) to the Φ(z) quantile of the resamples'
-    shares (2.5 % and 97.5 % at z = 1.96); with fewer than 95 % of the resamples fittable
-    it is NaN. `seed` fixes the draws: the same data and seed give the same interval.
+    Each resample draws n respondents with replacement from the n rows (x, y) and refits the
+    weights. Respondents with the same ratings are interchangeable, so each resample is
+    counted per distinct answer pattern (a 1–5 scale on four drivers and a 0–10 NPS have at
+    most 6 875) and all resamples are fitted at once (`weighted_shares`). The interval runs
+    from the Φ(−z) to the Φ(z) quantile of the resamples' shares (2.5 % and 97.5 % at
+    z = 1.96); with fewer than 95 % of the resamples fittable it is NaN. `seed` fixes the
+    draws: the same data and seed give the same interval.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     if x.ndim == 1:
         x = x[:, None]
     n, p = x.shape
-    patterns, counts = np.unique(np.column_stack([x, y]), axis=0, return_counts=True)
+    patterns, pattern_of = np.unique(np.column_stack([x, y]), axis=0, return_inverse=True)
+    pattern_of = pattern_of.reshape(-1)
+    k = len(patterns)
     rng = np.random.default_rng(seed)
-    chunk = max(1, _CHUNK_CELLS // len(patterns))
+    chunk = max(1, _CHUNK_CELLS // max(n, k))
     parts = []
     for start in range(0, resamples, chunk):
-        draws = rng.multinomial(n, counts / n, size=min(chunk, resamples - start))
-        parts.append(weighted_shares(patterns, draws)[0])
+        size = min(chunk, resamples - start)
+        drawn = pattern_of[rng.integers(0, n, size=(size, n))]
+        drawn += (np.arange(size) * k)[:, None]
+        counts = np.bincount(drawn.ravel(), minlength=size * k).reshape(size, k)
+        parts.append(weighted_shares(patterns, counts)[0])
     shares = np.concatenate(parts) if parts else np.empty((0, p))
     fitted = shares[~np.isnan(shares).any(axis=1)]
     tail = 0.5 * math.erfc(z / math.sqrt(2.0))

@@ -8,6 +8,7 @@ import duckdb
 import numpy as np
 import polars as pl
 import pytest
+from scipy.stats import norm
 
 from orchestration.defs.analytics import drivers as dr
 from orchestration.lib.relative_weights import (
@@ -624,18 +625,18 @@ def test_bootstrap_interval_is_fixed_by_its_seed_and_brackets_the_estimate() -> 
     assert (wide.low <= first.low).all() and (wide.high >= first.high).all()
 
 
-def test_bootstrap_matches_resampling_respondents_one_by_one() -> None:
-    """Drawing over distinct answer patterns is the same distribution as drawing respondents:
-    the percentiles of 1 000 pattern draws and of 1 000 respondent draws agree."""
+def test_bootstrap_equals_refitting_each_resample_of_respondents() -> None:
+    """The same draws of respondents, refitted one by one with `relative_weights`, give the
+    same percentiles: counting the draws per answer pattern changes nothing but the speed."""
     x, y = ratings(400, 3)
-    fast = bootstrap_shares(x, y, z=1.96, resamples=1000, seed=11)
-    rng = np.random.default_rng(12)
-    naive = np.array(
-        [relative_weights(x[i], y[i]).rescaled_pct for i in rng.integers(0, 400, (1000, 400))]
-    )
-    low, high = np.quantile(naive, [0.025, 0.975], axis=0)
-    np.testing.assert_allclose(fast.low, low, atol=1.5)
-    np.testing.assert_allclose(fast.high, high, atol=1.5)
+    fast = bootstrap_shares(x, y, z=1.96, resamples=300, seed=11)
+    draws = np.random.default_rng(11).integers(0, 400, size=(300, 400))
+    naive = np.array([relative_weights(x[d], y[d]).rescaled_pct for d in draws])
+    # Φ(−1.96) = 0.024998, the tail of the settings' z (not a rounded 2.5 %).
+    tail = norm.sf(1.96)
+    low, high = np.quantile(naive, [tail, 1 - tail], axis=0)
+    np.testing.assert_allclose(fast.low, low, atol=1e-9)
+    np.testing.assert_allclose(fast.high, high, atol=1e-9)
 
 
 def test_bootstrap_gives_no_interval_when_resamples_cannot_be_fitted() -> None:
