@@ -13,6 +13,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEZONE = "Europe/Helsinki"
 DEFAULT_SIGNIFICANCE_Z = "1.96"
 DEFAULT_MIN_REPORTABLE_N = "30"
+DEFAULT_CHURN_RATIO_MIN_LOST = "5"
+DEFAULT_DRIVERS_MIN_R2 = "0.10"
 
 
 def _path(name: str, default: str) -> Path:
@@ -39,7 +41,9 @@ class Settings:
     reports_pdf: bool = True
     timezone: str = DEFAULT_TIMEZONE
     warehouse_lock_timeout: float = 600.0
-    significance_z: float = DEFAULT_SIGNIFICANCE_Z
+    significance_z: float = float(DEFAULT_SIGNIFICANCE_Z)
+    churn_ratio_min_lost: int = int(DEFAULT_CHURN_RATIO_MIN_LOST)
+    drivers_min_r2: float = float(DEFAULT_DRIVERS_MIN_R2)
     force_rebuild: bool = False
 
 
@@ -77,6 +81,14 @@ def get_settings() -> Settings:
         # |z| at or above it is a significant change; 95 % intervals use it (dbt:
         # var('significance_z')).
         significance_z=float(os.environ.get("CX_SIGNIFICANCE_Z") or DEFAULT_SIGNIFICANCE_Z),
+        # "Detractors churned N× as often" needs at least this many lost customers in each
+        # of the two groups (dbt: var('churn_ratio_min_lost')).
+        churn_ratio_min_lost=int(
+            os.environ.get("CX_CHURN_RATIO_MIN_LOST") or DEFAULT_CHURN_RATIO_MIN_LOST
+        ),
+        # Key-driver cells whose drivers explain less of NPS (R²) get no driver-based
+        # improvement proposal (dbt: var('drivers_min_r2')).
+        drivers_min_r2=float(os.environ.get("CX_DRIVERS_MIN_R2") or DEFAULT_DRIVERS_MIN_R2),
         # A run whose inputs are those of the last build skips dbt, the analytics, the BI copy
         # and the reports (orchestration/build_state.py); 1 rebuilds them anyway.
         force_rebuild=os.environ.get("CX_FORCE_REBUILD", "0") not in {"0", "", "false", "no"},

@@ -91,8 +91,9 @@ QUERIES: Mapping[str, str] = {
         "from marts.mart_churn__quarter_segment order by quarter_start, quarter, segment"
     ),
     "churn_groups": (
-        "select quarter, score, score_group, active_at_start, churn_pct, churn_ci_low, "
-        "churn_ci_high, is_reportable, churn_ratio_vs_best_group "
+        "select quarter, score, score_group, active_at_start, lost, churn_pct, churn_ci_low, "
+        "churn_ci_high, is_reportable, churn_ratio_vs_best_group, churn_ratio_ci_low, "
+        "churn_ratio_ci_high, churn_ratio_is_reportable "
         "from marts.mart_churn__score_group where score = 'nps'"
     ),
     "risk": (

@@ -26,6 +26,7 @@ PROPOSAL_COLUMNS: tuple[str, ...] = (
     "target_value",
     "driver",
     "quadrant",
+    "r_squared",
     "rescaled_weight_pct",
     "driver_mean",
     "performance_gap",

@@ -5,7 +5,9 @@ relations must exist. Instead of a pipeline build, this creates the raw tables t
 (`ensure_schema`) in a temporary warehouse, builds every model upstream of a unit test with
 `--empty` (no rows, only the relations), and runs the unit tests; the ones tagged
 `needs_built_table` (an incremental model's unit test that reads `this`) run after their model
-exists. The full suite runs the same unit tests inside the pipeline's `dbt build`.
+exists. The tables the Python analytics assets write (the `analytics` source) are created
+empty from the columns their source YAML declares, so a mart reading one can be unit-tested.
+The full suite runs the same unit tests inside the pipeline's `dbt build`.
 
     python -m tests.dbt_unit
 """
@@ -19,12 +21,14 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from orchestration.defs.ingest.loader import ensure_schema
 from orchestration.defs.ingest.sources import SOURCES
 from orchestration.settings import PROJECT_DIR
 
 DBT = str(Path(sys.executable).parent / "dbt")
+ANALYTICS_SOURCES = PROJECT_DIR / "models" / "marts" / "value" / "__sources.yml"
 STEPS = (
     # Every model a unit test reads, empty, then the unit tests that need no built model.
     (
@@ -40,6 +44,16 @@ STEPS = (
 )
 
 
+def create_analytics_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Every table of the `analytics` source, empty, with the column types its YAML declares."""
+    declared = yaml.safe_load(ANALYTICS_SOURCES.read_text(encoding="utf-8"))
+    (source,) = [s for s in declared["sources"] if s["name"] == "analytics"]
+    con.execute(f"create schema if not exists {source['schema']}")
+    for table in source["tables"]:
+        body = ", ".join(f'"{c["name"]}" {c["data_type"]}' for c in table["columns"])
+        con.execute(f"create table {source['schema']}.{table['name']} ({body})")
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kokemus-dbt-unit-") as tmp:
         # The warehouse file's stem is dbt's database name: keep the project's, so the
@@ -48,6 +62,7 @@ def main() -> int:
         con = duckdb.connect(str(warehouse))
         try:
             ensure_schema(con, SOURCES)
+            create_analytics_tables(con)
         finally:
             con.close()
         # Its own target path: the project's target/ (manifest, partial parse) stays as it is.

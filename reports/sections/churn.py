@@ -9,10 +9,21 @@ from typing import Any
 
 from markupsafe import Markup
 
-from reports.cells import DECIMALS, by_name, finite, label, min_n_text, pct, value_cell
+from orchestration.settings import get_settings
+from reports.cells import (
+    DECIMALS,
+    by_name,
+    count,
+    finite,
+    is_shown,
+    label,
+    min_n_text,
+    pct,
+    value_cell,
+)
 from reports.charts import Series, chart_window, nps_trend_svg
 from reports.data import ALL, Row, SectionData
-from reports.formatting import format_number, format_percent
+from reports.formatting import format_interval, format_number, format_percent
 from reports.language import Locale
 
 NPS_GROUPS: tuple[str, ...] = ("promoter", "passive", "detractor", "no_answer")
@@ -100,14 +111,9 @@ def churn_section(
     ]
     finding = ""
     if groups_rows:
-        det, pro = by_group.get("detractor"), by_group.get("promoter")
-        ratio = None if det is None else det["churn_ratio_vs_best_group"]
-        if det and pro and churn(det)["state"] == churn(pro)["state"] == "ok" and finite(ratio):
-            finding = t["churn_ratio_finding"].format(
-                ratio=format_number(ratio, DECIMALS, loc.numbers)
-            )
-        else:
-            finding = t["churn_ratio_suppressed"].format(min_n=min_n_text(loc, min_n))
+        finding = churn_ratio_finding(
+            by_group.get("detractor"), by_group.get("promoter"), loc, min_n
+        )
     return {
         "headline": headline,
         "chart_svg": None if all_rows is None else _churn_chart(all_rows, quarter, loc, min_n),
@@ -116,3 +122,47 @@ def churn_section(
         "finding": finding,
         "chart_note": t["churn_chart_note"].format(min_n=min_n_text(loc, min_n)),
     }
+
+
+def churn_ratio_finding(det: Row | None, pro: Row | None, loc: Locale, min_n: int) -> str:
+    """The detractor vs promoter churn sentence, from the mart's ratio, interval and gate.
+
+    The ratio is claimed only when the mart says so (churn_ratio_is_reportable: both groups
+    large enough at the start and each lost at least CX_CHURN_RATIO_MIN_LOST), and as "N× as
+    often" only when its interval lies above 1. Otherwise the sentence says which of these
+    failed and prints the two churn rates with their n.
+    """
+    t = loc.text
+    as_pct = pct(loc)
+    if det is None or pro is None:
+        return str(t["churn_ratio_suppressed"].format(min_n=min_n_text(loc, min_n)))
+    shown = [is_shown(r["is_reportable"], r["active_at_start"], min_n) for r in (det, pro)]
+    if not all(shown) or not (finite(det["churn_pct"]) and finite(pro["churn_pct"])):
+        return str(t["churn_ratio_suppressed"].format(min_n=min_n_text(loc, min_n)))
+    rates = {
+        "det_rate": as_pct(det["churn_pct"]),
+        "det_n": count(det["active_at_start"], loc),
+        "det_lost": count(det["lost"], loc),
+        "pro_rate": as_pct(pro["churn_pct"]),
+        "pro_n": count(pro["active_at_start"], loc),
+        "pro_lost": count(pro["lost"], loc),
+    }
+    if pro["lost"] == 0:
+        return str(t["churn_ratio_no_promoter_lost"].format(**rates))
+    ratio, low, high = (
+        det["churn_ratio_vs_best_group"],
+        det["churn_ratio_ci_low"],
+        det["churn_ratio_ci_high"],
+    )
+    if not (det["churn_ratio_is_reportable"] and finite(ratio) and finite(low) and finite(high)):
+        min_lost = count(get_settings().churn_ratio_min_lost, loc)
+        return str(t["churn_ratio_few_lost"].format(min_lost=min_lost, **rates))
+    numbers = loc.numbers
+    claim = t["churn_ratio_finding"] if low > 1 else t["churn_ratio_not_significant"]
+    return str(
+        claim.format(
+            ratio=format_number(ratio, DECIMALS, numbers),
+            ci=t["ci_label"].format(interval=format_interval(low, high, DECIMALS, numbers)),
+            **rates,
+        )
+    )

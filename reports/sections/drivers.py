@@ -7,10 +7,11 @@ from typing import Any
 
 from markupsafe import Markup
 
+from orchestration.settings import get_settings
 from reports.cells import DECIMALS, count, finite, is_shown, label, min_n_text, pct
 from reports.charts import QuadrantPoint, quadrant_svg
 from reports.data import ALL, Row, SectionData
-from reports.formatting import format_number, format_signed
+from reports.formatting import format_interval, format_number, format_signed
 from reports.language import Locale
 
 
@@ -38,6 +39,7 @@ def drivers_section(
         {
             "name": _driver_label(loc, r["driver"]),
             "weight": pct(loc)(r["rescaled_weight_pct"]),
+            "ci": _weight_interval(r, loc),
             "bar": max(0.0, min(100.0, float(r["rescaled_weight_pct"]))),
             "mean": format_number(r["driver_mean"], 2, loc.numbers),
             "change": (
@@ -81,11 +83,84 @@ def drivers_section(
         "r2": t["drivers_r2"].format(
             r2=format_number(top["r_squared"], 2, loc.numbers), n=count(top["n"], loc)
         ),
-        "top_sentence": t["drivers_top"].format(
-            driver=_driver_label(loc, top["driver"]),
-            weight=pct(loc)(top["rescaled_weight_pct"]),
-        ),
+        "top_sentence": top_sentence(fitted, loc),
+        "r2_note": low_r2_note(data, quarter, loc),
     }
+
+
+def top_sentence(fitted: Sequence[Row], loc: Locale) -> str:
+    """ "X is the strongest driver" only when the mart says its interval clears every other's;
+    otherwise the drivers whose intervals reach the leader's are named as not told apart."""
+    t = loc.text
+    top = fitted[0]
+    if top.get("is_strongest"):
+        return str(
+            t["drivers_top"].format(
+                driver=_driver_label(loc, top["driver"]),
+                weight=pct(loc)(top["rescaled_weight_pct"]),
+                ci=t["ci_label"].format(interval=_weight_interval(top, loc)),
+            )
+        )
+    tied = [r for r in fitted if r.get("is_top_group")] or [top]
+    names = [
+        t["drivers_tied_item"].format(
+            driver=_driver_label(loc, r["driver"]),
+            weight=pct(loc)(r["rescaled_weight_pct"]),
+            interval=_weight_interval(r, loc) or "–",
+        )
+        for r in tied
+    ]
+    listed = (
+        names[0]
+        if len(names) == 1
+        else t["list_and"].format(items=", ".join(names[:-1]), last=names[-1])
+    )
+    return str(t["drivers_top_tied"].format(drivers=listed))
+
+
+def _weight_interval(row: Row, loc: Locale) -> str:
+    low, high = row.get("rescaled_weight_ci_low"), row.get("rescaled_weight_ci_high")
+    if not (finite(low) and finite(high)):
+        return ""
+    return format_interval(low, high, DECIMALS, loc.numbers)
+
+
+def low_r2_cells(data: SectionData, quarter: str) -> list[Row]:
+    """The quarter's segment and touchpoint cells that were fitted and are reportable but whose
+    drivers explain less than CX_DRIVERS_MIN_R2 of NPS: they give no driver-based proposal."""
+    cells: dict[tuple[str, str], Row] = {}
+    for r in data.rows("drivers", quarter) or []:
+        if (r["segment"] == ALL) == (r["touchpoint"] == ALL):
+            continue  # the headline and cross cells give no proposals at all
+        if r["is_reportable"] and r.get("r_squared_is_sufficient") is False:
+            cells.setdefault((r["segment"], r["touchpoint"]), r)
+    return [cells[k] for k in sorted(cells)]
+
+
+def low_r2_note(data: SectionData, quarter: str, loc: Locale) -> str:
+    """Which cells get no driver-based proposal because their R² is below the minimum, or ""."""
+    t = loc.text
+    cells = low_r2_cells(data, quarter)
+    if not cells:
+        return ""
+    names = []
+    for r in cells:
+        where = (
+            t["cell_touchpoint"].format(name=r["touchpoint"])
+            if r["segment"] == ALL
+            else t["cell_segment"].format(name=r["segment"])
+        )
+        names.append(
+            t["drivers_low_r2_cell"].format(
+                cell=where, r2=format_number(r["r_squared"], 2, loc.numbers)
+            )
+        )
+    return str(t["drivers_low_r2"].format(cells="; ".join(names), min_r2=min_r2_text(loc)))
+
+
+def min_r2_text(loc: Locale) -> str:
+    """The R² a cell needs before its drivers rank proposals (CX_DRIVERS_MIN_R2)."""
+    return format_number(get_settings().drivers_min_r2, 2, loc.numbers)
 
 
 def drivers_not_estimated(rows: Sequence[Row], quarter: str, loc: Locale, min_n: int) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from orchestration.lib.relative_weights import BOOTSTRAP_RESAMPLES
 from orchestration.settings import get_settings
-from reports.cells import min_n_text
+from reports.cells import count, min_n_text
 from reports.data import ALL, SectionData
 from reports.formatting import format_int, format_number
 from reports.language import Locale
@@ -16,10 +17,18 @@ def methodology_section(sections: SectionData | None, loc: Locale, min_n: int) -
     """The numbered notes at the foot of a quarter page."""
     t = loc.text
     # The marts flag a change at |z| ≥ CX_SIGNIFICANCE_Z; the footnote quotes the same setting.
-    z_crit = format_number(get_settings().significance_z, 2, loc.numbers)
+    settings = get_settings()
+    z_crit = format_number(settings.significance_z, 2, loc.numbers)
+    # The key-driver and churn-ratio rules, quoted with the settings the marts used.
+    method = {
+        "resamples": count(BOOTSTRAP_RESAMPLES, loc),
+        "min_r2": format_number(settings.drivers_min_r2, 2, loc.numbers),
+        "min_lost": count(settings.churn_ratio_min_lost, loc),
+        "min_n": min_n_text(loc, min_n),
+    }
     return (
         [note.format(min_n=min_n_text(loc, min_n), z_crit=z_crit) for note in t["footnotes"]]
-        + list(t["footnotes_method"])
+        + [note.format(**method) for note in t["footnotes_method"]]
         + _freshness_notes(sections, loc)
     )
 

@@ -11,6 +11,7 @@ from reports.data import ALL, METRICS, NPS, MartData, Row, SectionData
 from reports.formatting import format_int, format_number
 from reports.language import Locale
 from reports.sections.actions import proposals
+from reports.sections.drivers import low_r2_cells, low_r2_note, min_r2_text
 from reports.sections.themes import theme_labels
 
 MOVERS_SHOWN = 5
@@ -192,5 +193,12 @@ def summary_section(
         "movers_tested": tested,
         "pain_points": pain_points(extra, quarter, loc, min_n),
         "proposals": proposals(extra, quarter, loc),
+        # Why cells are missing from the proposals: their drivers explain too little of NPS.
+        "proposals_r2_note": low_r2_note(extra, quarter, loc),
+        "no_proposals": (
+            loc.text["summary_no_proposals_r2"].format(min_r2=min_r2_text(loc))
+            if low_r2_cells(extra, quarter)
+            else loc.text["summary_no_proposals"]
+        ),
         "churn": churn_finding,
     }

@@ -8,9 +8,15 @@ import duckdb
 import numpy as np
 import polars as pl
 import pytest
+from scipy.stats import norm
 
 from orchestration.defs.analytics import drivers as dr
-from orchestration.lib.relative_weights import RelativeWeightsError, relative_weights
+from orchestration.lib.relative_weights import (
+    RelativeWeightsError,
+    bootstrap_shares,
+    relative_weights,
+    weighted_shares,
+)
 
 DIAMONDS = Path(__file__).parent.parent / "data" / "diamonds" / "diamonds_carat_depth_price.csv.gz"
 # docs/metrics.md "Key drivers": R rwa(diamonds, "price", c("depth", "carat")), as printed.
@@ -164,6 +170,8 @@ COLUMNS = [
     "r_squared",
     "raw_weight",
     "rescaled_weight_pct",
+    "rescaled_weight_ci_low",
+    "rescaled_weight_ci_high",
     "weight_rank",
     "driver_mean",
     "fit_status",
@@ -451,6 +459,48 @@ def test_quadrant_and_derived_columns_recomputed(key_drivers) -> None:
     ) <= {"fix_first", "keep_up"}
 
 
+def test_bootstrap_intervals_and_strongest_flags_on_the_sample(key_drivers, mart) -> None:
+    """Every material share lies in its interval; is_strongest and is_top_group recomputed from
+    the intervals; the sample's drivers explain enough everywhere, so every reportable
+    segment or touchpoint cell gives proposals."""
+    fitted = key_drivers.filter(pl.col("fit_status") == "fitted")
+    assert fitted.height > 500
+    assert fitted["rescaled_weight_ci_low"].null_count() == 0
+    low, pct, high = (
+        fitted[c]
+        for c in ("rescaled_weight_ci_low", "rescaled_weight_pct", "rescaled_weight_ci_high")
+    )
+    assert (low <= high).all()
+    # A percentile interval holds every share that matters; a share near 0 may sit just below
+    # its interval (weights are never negative, so resamples push tiny shares up), never by
+    # more than a tenth of a point on the sample.
+    material = pct >= 5
+    assert ((low <= pct) & (pct <= high)).filter(material).all()
+    assert (low - pct).max() < 0.1 and (pct - high).max() <= 0
+    cell = ["quarter", "segment", "touchpoint"]
+    leader = pl.col("weight_rank") == 1
+    top_low = pl.col("rescaled_weight_ci_low").filter(leader).first().over(cell)
+    recomputed = (
+        fitted.with_columns(top_low=top_low)
+        .with_columns(top=leader | (pl.col("rescaled_weight_ci_high") >= pl.col("top_low")))
+        .with_columns(strongest=leader & (pl.col("top").sum().over(cell) == 1))
+    )
+    assert recomputed["is_top_group"].to_list() == recomputed["top"].to_list()
+    assert recomputed["is_strongest"].to_list() == recomputed["strongest"].to_list()
+    # The planted dominant driver is the strongest in every headline cell.
+    headline = recomputed.filter(HEADLINE & (pl.col("weight_rank") == 1))
+    assert set(headline["driver"]) == {"service"} and headline["is_strongest"].all()
+    assert fitted["r_squared_is_sufficient"].all()
+    (cells,) = mart.execute(
+        "select count(distinct quarter || segment || touchpoint) "
+        "from marts.mart_improvement_proposals__quarter"
+    ).fetchone()
+    candidates = fitted.filter(
+        pl.col("is_reportable") & ((pl.col("segment") == "all") != (pl.col("touchpoint") == "all"))
+    ).unique(cell)
+    assert cells == candidates.height
+
+
 def test_previous_quarter_changes(key_drivers) -> None:
     with_prev = key_drivers.filter(pl.col("previous_quarter").is_not_null())
     assert with_prev.height > 0
@@ -527,3 +577,237 @@ def test_the_report_says_why_the_drivers_could_not_be_estimated(lang, status) ->
         "suppressed": loc.text["drivers_not_estimated"].format(quarter="2025-Q1", reason=reason)
     }
     assert "{" not in section["suppressed"]
+
+
+# ------------------------------------------------------------------------ bootstrap (numpy) ---
+
+
+def ratings(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Four 1–5 driver ratings and a 0–10 NPS leaning mostly on the first, a little on the
+    second: the shape of the survey data the bootstrap runs on."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(1, 6, size=(n, 4)).astype(float)
+    y = np.clip(np.round(2.0 * x[:, 0] + 0.5 * x[:, 1] + rng.normal(0, 2, n) - 3), 0, 10)
+    return x, y
+
+
+def test_weighted_shares_equal_relative_weights_on_the_resampled_rows() -> None:
+    x, y = ratings(300, 21)
+    rng = np.random.default_rng(5)
+    draws = rng.integers(0, 300, size=(4, 300))
+    counts = np.stack([np.bincount(d, minlength=300) for d in draws])
+    shares, valid = weighted_shares(np.column_stack([x, y]), counts)
+    assert valid.tolist() == [True] * 4
+    for b, d in enumerate(draws):
+        expected = relative_weights(x[d], y[d]).rescaled_pct
+        np.testing.assert_allclose(shares[b], expected, atol=1e-9)
+    # A weighting that leaves one driver constant cannot be fitted: NaN shares, not a crash.
+    only_fives = (x[:, 2] == 5).astype(int)
+    shares, valid = weighted_shares(np.column_stack([x, y]), only_fives[None, :])
+    assert valid.tolist() == [False] and np.isnan(shares).all()
+
+
+def test_bootstrap_interval_is_fixed_by_its_seed_and_brackets_the_estimate() -> None:
+    x, y = ratings(500, 1)
+    point = relative_weights(x, y).rescaled_pct
+    first = bootstrap_shares(x, y, z=1.96, seed=[20_000, 7])
+    again = bootstrap_shares(x, y, z=1.96, seed=[20_000, 7])
+    other = bootstrap_shares(x, y, z=1.96, seed=[20_000, 8])
+    assert (first.resamples, first.valid) == (200, 200)
+    np.testing.assert_array_equal(first.low, again.low)
+    np.testing.assert_array_equal(first.high, again.high)
+    assert not np.array_equal(first.low, other.low)
+    assert (first.low <= point).all() and (point <= first.high).all()
+    # The planted leader (NPS leans on driver 0) clears every other driver's interval.
+    assert first.low[0] > first.high[1:].max()
+    # A wider level (z = 2.576, 99 %) gives a wider interval on the same draws.
+    wide = bootstrap_shares(x, y, z=2.576, seed=[20_000, 7])
+    assert (wide.low <= first.low).all() and (wide.high >= first.high).all()
+
+
+def test_bootstrap_equals_refitting_each_resample_of_respondents() -> None:
+    """The same draws of respondents, refitted one by one with `relative_weights`, give the
+    same percentiles: counting the draws per answer pattern changes nothing but the speed."""
+    x, y = ratings(400, 3)
+    fast = bootstrap_shares(x, y, z=1.96, resamples=300, seed=11)
+    draws = np.random.default_rng(11).integers(0, 400, size=(300, 400))
+    naive = np.array([relative_weights(x[d], y[d]).rescaled_pct for d in draws])
+    # Φ(−1.96) = 0.024998, the tail of the settings' z (not a rounded 2.5 %).
+    tail = norm.sf(1.96)
+    low, high = np.quantile(naive, [tail, 1 - tail], axis=0)
+    np.testing.assert_allclose(fast.low, low, atol=1e-9)
+    np.testing.assert_allclose(fast.high, high, atol=1e-9)
+
+
+def test_bootstrap_gives_no_interval_when_resamples_cannot_be_fitted() -> None:
+    """One answer in 60 rates price differently: about a third of the resamples lose it and
+    have a constant driver, far more than the 5 % the interval may do without."""
+    x, y = ratings(60, 9)
+    x[:, 1] = 3.0
+    x[0, 1] = 4.0
+    interval = bootstrap_shares(x, y, z=1.96, seed=3)
+    assert interval.valid < 0.95 * interval.resamples
+    assert np.isnan(interval.low).all() and np.isnan(interval.high).all()
+
+
+def test_cells_carry_intervals_that_do_not_depend_on_the_other_cells() -> None:
+    con = small_warehouse()
+    try:
+        answers = dr.read_answers(con)
+    finally:
+        con.close()
+    out = dr.driver_weights(answers, 30)
+    fitted = out.filter(pl.col("fit_status") == "fitted")
+    # The headline, segment A and touchpoint store of two quarters, two drivers each.
+    assert fitted.height == 12
+    assert fitted["rescaled_weight_ci_low"].null_count() == 0
+    assert (fitted["rescaled_weight_ci_low"] <= fitted["rescaled_weight_pct"]).all()
+    assert (fitted["rescaled_weight_pct"] <= fitted["rescaled_weight_ci_high"]).all()
+    unfitted = out.filter(pl.col("fit_status") != "fitted")
+    assert unfitted["rescaled_weight_ci_low"].null_count() == unfitted.height
+    assert unfitted["rescaled_weight_ci_high"].null_count() == unfitted.height
+    # Each cell's seed is its own: one quarter alone gives the same intervals as both.
+    alone = dr.driver_weights(
+        dr.DriverAnswers(answers.frame.filter(pl.col("quarter") == "2025-Q2"), answers.drivers),
+        30,
+    )
+    both = out.filter(pl.col("quarter") == "2025-Q2")
+    assert alone.equals(both)
+    assert dr.driver_weights(answers, 30).equals(out)
+
+
+# ------------------------------------------------------------- the report's driver claims ---
+
+
+def _fitted(segment: str, touchpoint: str, driver: str, rank: int, pct: float, low: float,
+            high: float, *, r2: float = 0.4, strongest: bool = False, top: bool = False,
+            sufficient: bool = True) -> dict[str, object]:  # fmt: skip
+    return {
+        "quarter": "2025-Q2", "segment": segment, "touchpoint": touchpoint, "driver": driver,
+        "n": 200, "r_squared": r2, "rescaled_weight_pct": pct, "rescaled_weight_ci_low": low,
+        "rescaled_weight_ci_high": high, "weight_rank": rank, "is_strongest": strongest,
+        "is_top_group": top, "r_squared_is_sufficient": sufficient, "driver_mean": 3.5,
+        "rescaled_weight_change": None, "quadrant": "keep_up", "fit_status": "fitted",
+        "is_reportable": True,
+    }  # fmt: skip
+
+
+def _drivers_section(rows: list[dict[str, object]], lang: str) -> dict[str, object]:
+    from reports.data import SectionData
+    from reports.language import load_locale
+    from reports.sections.drivers import drivers_section
+
+    section = drivers_section(SectionData({"drivers": rows}), "2025-Q2", load_locale(lang), 30)
+    assert section is not None
+    return section
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            "Service is the strongest driver of NPS this quarter: 60.0% of the explained "
+            "variation (95% CI [50.0, 70.0]), clear of every other driver's interval.",
+        ),
+        (
+            "fi",
+            "Palvelu on neljänneksen vahvin NPS:n ajuri: 60,0\u00a0% selitetystä vaihtelusta "
+            "(95\u00a0%:n LV [50,0; 70,0]), ja sen väli on selvästi muiden ajureiden välien "
+            "yläpuolella.",
+        ),
+    ],
+)
+def test_the_strongest_driver_is_named_with_its_interval(lang: str, expected: str) -> None:
+    rows = [
+        _fitted("all", "all", "service", 1, 60.0, 50.0, 70.0, strongest=True, top=True),
+        _fitted("all", "all", "price", 2, 40.0, 30.0, 49.0),
+    ]
+    section = _drivers_section(rows, lang)
+    assert section["top_sentence"] == expected
+    assert [r["ci"] for r in section["rows"]] == (
+        ["[50.0, 70.0]", "[30.0, 49.0]"] if lang == "en" else ["[50,0; 70,0]", "[30,0; 49,0]"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            "The strongest driver cannot be singled out this quarter, because the 95% intervals "
+            "of these drivers overlap: Service (45.0%, [30.0, 58.0]), Price (40.0%, [28.0, 52.0]) "
+            "and Quality (10.0%, [2.0, 31.0]).",
+        ),
+        (
+            "fi",
+            "Vahvinta ajuria ei voi tällä neljänneksellä nimetä, koska näiden ajureiden "
+            "95\u00a0%:n luottamusvälit menevät päällekkäin: Palvelu (45,0\u00a0%, [30,0; 58,0]), "
+            "Hinta (40,0\u00a0%, [28,0; 52,0]) ja Laatu (10,0\u00a0%, [2,0; 31,0]).",
+        ),
+    ],
+)
+def test_overlapping_top_drivers_are_named_not_ranked(lang: str, expected: str) -> None:
+    # The point estimates still rank service first: the old page called it the strongest.
+    rows = [
+        _fitted("all", "all", "service", 1, 45.0, 30.0, 58.0, top=True),
+        _fitted("all", "all", "price", 2, 40.0, 28.0, 52.0, top=True),
+        _fitted("all", "all", "quality", 3, 10.0, 2.0, 31.0, top=True),
+        _fitted("all", "all", "ease", 4, 5.0, 1.0, 9.0),
+    ]
+    section = _drivers_section(rows, lang)
+    assert section["top_sentence"] == expected
+    assert "strongest driver of NPS" not in section["top_sentence"]
+
+
+@pytest.mark.parametrize("lang", ["en", "fi"])
+def test_cells_below_the_r_squared_minimum_get_no_proposal_and_the_report_says_why(
+    lang: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reports.data import SectionData
+    from reports.language import load_locale
+    from reports.sections.summary import summary_section
+
+    monkeypatch.delenv("CX_DRIVERS_MIN_R2", raising=False)
+    loc = load_locale(lang)
+    rows = [
+        _fitted("all", "all", "service", 1, 60.0, 50.0, 70.0, strongest=True, top=True),
+        _fitted("all", "store", "service", 1, 70.0, 40.0, 90.0, r2=0.05, sufficient=False),
+        _fitted("smb", "all", "service", 1, 55.0, 30.0, 80.0, r2=0.081, sufficient=False),
+        _fitted("all", "web", "service", 1, 65.0, 45.0, 85.0, r2=0.3),
+    ]
+    section = _drivers_section(rows, lang)
+    expected = {
+        "en": "No driver-based improvement proposal for these cells: Touchpoint store "
+        "(R² = 0.05); Segment smb (R² = 0.08). There the drivers explain less than R² = 0.10 "
+        "of the NPS answers, too little to rank fixes by.",
+        "fi": "Ajureihin perustuvaa parannusehdotusta ei anneta seuraaville: Kosketuspiste store "
+        "(R² = 0,05); Kohderyhmä smb (R² = 0,08). Niissä ajurit selittävät NPS-vastauksista "
+        "alle R² = 0,10, mikä on liian vähän korjausten järjestämiseen.",
+    }[lang]
+    assert section["r2_note"] == expected
+    # No proposal in the mart for the quarter: the summary says it is the R² rule.
+    from reports.data import MartData
+
+    summary = summary_section(MartData((), {}), SectionData({"drivers": rows}), "2025-Q2", loc, 30)
+    assert summary["proposals"] == []
+    assert summary["no_proposals"] == loc.text["summary_no_proposals_r2"].format(
+        min_r2="0.10" if lang == "en" else "0,10"
+    )
+    # Every cell above the minimum: no note, and the old "not available" text.
+    fine = [r for r in rows if r["r_squared_is_sufficient"]]
+    assert _drivers_section(fine, lang)["r2_note"] == ""
+    summary = summary_section(MartData((), {}), SectionData({"drivers": fine}), "2025-Q2", loc, 30)
+    assert summary["no_proposals"] == loc.text["summary_no_proposals"]
+
+
+def test_the_r_squared_minimum_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestration.settings import get_settings
+    from reports.language import load_locale
+    from reports.sections.drivers import min_r2_text
+
+    monkeypatch.delenv("CX_DRIVERS_MIN_R2", raising=False)
+    assert get_settings().drivers_min_r2 == 0.10
+    monkeypatch.setenv("CX_DRIVERS_MIN_R2", "0.25")
+    assert get_settings().drivers_min_r2 == 0.25
+    assert min_r2_text(load_locale("fi")) == "0,25"

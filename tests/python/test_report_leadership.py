@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_report_sections import churn_sentence
 from test_reports import _between, visible_text
 
-from reports.formatting import format_number
+from reports.formatting import format_interval, format_number
 from reports.language import load_locale
 from reports.publish import PAGE
 
@@ -57,17 +58,20 @@ def test_summary_names_the_support_collapse_with_the_mart_numbers(pipeline, mart
 
 
 @pytest.mark.parametrize("lang", ["en", "fi"])
-def test_summary_repeats_the_detractor_churn_finding(pipeline, mart, lang) -> None:
+@pytest.mark.parametrize(
+    ("quarter", "key"), [("2024-Q3", "churn_ratio_finding"), ("2025-Q2", "churn_ratio_few_lost")]
+)
+def test_summary_repeats_the_detractor_churn_finding(pipeline, mart, lang, quarter, key) -> None:
+    """The summary repeats the churn section's sentence. In 2025-Q2 the test sample lost 16
+    detractors and 3 promoters: a ratio of 16 that the old summary printed as a finding."""
     (ratio,) = mart.execute(
         "select churn_ratio_vs_best_group from marts.mart_churn__score_group "
         "where quarter = ? and score = 'nps' and score_group = 'detractor'",
-        [QUARTER],
+        [quarter],
     ).fetchall()[0]
     assert ratio >= 2.0
-    loc = load_locale(lang)
-    summary = visible_text(_between(_html(pipeline, lang), 'id="summary"', "</section>"))
-    expected = loc.text["churn_ratio_finding"].format(ratio=format_number(ratio, 1, loc.numbers))
-    assert expected in summary
+    summary = visible_text(_between(_html(pipeline, lang, quarter), 'id="summary"', "</section>"))
+    assert churn_sentence(mart, quarter, lang, key) in summary
 
 
 def test_summary_headline_has_band_interval_and_benchmarks(pipeline, mart) -> None:
@@ -138,18 +142,21 @@ def test_methodology_states_freshness_and_quarantine(pipeline, mart) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "fi"])
 def test_service_is_the_top_driver_and_first_proposal(pipeline, mart, lang) -> None:
-    weight, mean = mart.execute(
-        "select rescaled_weight_pct, driver_mean from marts.mart_key_drivers__quarter "
+    weight, mean, low, high, strongest = mart.execute(
+        "select rescaled_weight_pct, driver_mean, rescaled_weight_ci_low, "
+        "rescaled_weight_ci_high, is_strongest from marts.mart_key_drivers__quarter "
         "where quarter = ? and segment = 'all' and touchpoint = 'all' and weight_rank = 1 "
         "and driver = 'service'",
         [QUARTER],
     ).fetchall()[0]
+    assert strongest is True  # the planted driver's interval clears every other one's
     loc = load_locale(lang)
     html = _html(pipeline, lang)
     drivers = visible_text(_between(html, 'id="drivers"', "</section>"))
     expected = loc.text["drivers_top"].format(
         driver=loc.text["drivers"]["service"],
         weight=format_number(weight, 1, loc.numbers) + ("\u00a0%" if lang == "fi" else "%"),
+        ci=loc.text["ci_label"].format(interval=format_interval(low, high, 1, loc.numbers)),
     )
     assert expected in drivers
     assert format_number(mean, 2, loc.numbers) in drivers

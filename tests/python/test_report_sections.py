@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from test_reports import visible_text
+from test_reports import _between, visible_text
 
-from reports.formatting import format_number, format_percent
+from reports.formatting import format_interval, format_number, format_percent
 from reports.language import load_locale
 from reports.publish import PAGE
 
@@ -32,16 +32,75 @@ def test_churn_pct_of_all_customers_is_shown_with_n(pipeline, mart, lang: str) -
     assert n_text in text
 
 
-@pytest.mark.parametrize("lang", ["en", "fi"])
-def test_detractor_vs_promoter_sentence_uses_the_mart_ratio(pipeline, mart, lang: str) -> None:
-    (ratio,) = mart.execute(
-        "select churn_ratio_vs_best_group from marts.mart_churn__score_group "
-        "where quarter = ? and score = 'nps' and score_group = 'detractor'",
-        [QUARTER],
-    ).fetchone()
+def churn_groups(mart, quarter: str) -> dict[str, tuple]:
+    """(n, lost, churn %, ratio, ci low, ci high, gate) of detractors and promoters."""
+    rows = mart.execute(
+        "select score_group, active_at_start, lost, churn_pct, churn_ratio_vs_best_group, "
+        "churn_ratio_ci_low, churn_ratio_ci_high, churn_ratio_is_reportable "
+        "from marts.mart_churn__score_group where quarter = ? and score = 'nps' "
+        "and score_group in ('detractor', 'promoter')",
+        [quarter],
+    ).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+def churn_sentence(mart, quarter: str, lang: str, key: str) -> str:
+    """The locale's sentence `key` filled with the mart's detractor and promoter numbers."""
+    groups = churn_groups(mart, quarter)
+    (n1, a, det_pct, ratio, low, high, _), (n2, c, pro_pct, *_) = (
+        groups["detractor"],
+        groups["promoter"],
+    )
     loc = load_locale(lang)
-    sentence = loc.text["churn_ratio_finding"].format(ratio=format_number(ratio, 1, loc.numbers))
-    assert sentence in _page(pipeline, lang)
+    numbers = loc.numbers
+    values = {
+        "det_rate": format_percent(det_pct, 1, numbers),
+        "det_n": format_number(n1, 0, numbers),
+        "det_lost": format_number(a, 0, numbers),
+        "pro_rate": format_percent(pro_pct, 1, numbers),
+        "pro_n": format_number(n2, 0, numbers),
+        "pro_lost": format_number(c, 0, numbers),
+        "min_lost": "5",
+    }
+    if low is not None:
+        values["ratio"] = format_number(ratio, 1, numbers)
+        values["ci"] = loc.text["ci_label"].format(interval=format_interval(low, high, 1, numbers))
+    return loc.text[key].format(**values)
+
+
+# The seeded test sample has each branch of the claim in some quarter (all four groups have
+# n >= 30 at the start in every quarter):
+#   2024-Q3: 15 of 239 detractors vs 7 of 687 promoters lost, interval above 1 → "N× as often";
+#   2025-Q2: 16 vs 3 lost, a ratio of 16 the old page printed → too few promoters lost;
+#   2025-Q4: 7 vs 12 lost, interval [0.65, 4.09] → the ratio is given, not "N× as often".
+BRANCHES = [
+    ("2024-Q3", "churn_ratio_finding"),
+    ("2025-Q2", "churn_ratio_few_lost"),
+    ("2025-Q4", "churn_ratio_not_significant"),
+]
+
+
+@pytest.mark.parametrize("lang", ["en", "fi"])
+@pytest.mark.parametrize(("quarter", "key"), BRANCHES)
+def test_detractor_vs_promoter_sentence_follows_the_mart_gate_and_interval(
+    pipeline, mart, lang: str, quarter: str, key: str
+) -> None:
+    groups = churn_groups(mart, quarter)
+    det, pro = groups["detractor"], groups["promoter"]
+    gate, low = det[6], det[4]
+    assert (gate, gate and low > 1) == {
+        "churn_ratio_finding": (True, True),
+        "churn_ratio_few_lost": (False, False),
+        "churn_ratio_not_significant": (True, False),
+    }[key]
+    assert det[0] >= 30 and pro[0] >= 30
+    html = (pipeline.reports / lang / quarter / PAGE).read_text(encoding="utf-8")
+    # The churn section and the summary that repeats it (the methodology quotes the rule).
+    claims = [visible_text(_between(html, f'id="{s}"', "</section>")) for s in ("churn", "summary")]
+    for text in claims:
+        assert churn_sentence(mart, quarter, lang, key) in text
+        if key != "churn_ratio_finding":
+            assert "× as often" not in text and "-kertaisesti" not in text
 
 
 def test_mystery_shopping_names_our_weakest_item(pipeline, mart) -> None:

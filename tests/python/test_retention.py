@@ -1,5 +1,6 @@
 """Churn, retention, cohort, value and revenue-at-risk marts, checked against the raw CSVs."""
 
+import math
 import re
 from datetime import date
 from pathlib import Path
@@ -160,6 +161,33 @@ def test_detractors_churn_at_least_twice_as_often_as_promoters(mart) -> None:
         ).fetchall()
     )
     assert csat["top2"] == 1.0 and csat["not_top2"] >= 1.5
+
+
+def test_churn_ratio_interval_and_gate_recomputed_in_every_quarter(mart) -> None:
+    """Katz's interval and the lost-count gate, recomputed in Python from the mart's counts."""
+    rows = mart.execute(
+        "select g.quarter, g.score, g.active_at_start, g.lost, g.churn_ratio_ci_low, "
+        "g.churn_ratio_ci_high, g.churn_ratio_is_reportable, b.active_at_start, b.lost "
+        "from marts.mart_churn__score_group as g "
+        "inner join marts.mart_churn__score_group as b on g.quarter = b.quarter "
+        "and g.score = b.score and b.score_group in ('promoter', 'top2') "
+        "where g.score_group not in ('promoter', 'top2')"
+    ).fetchall()
+    quarters = {r[0] for r in rows}
+    assert "all" in quarters and len(quarters) > 8
+    assert len(rows) == len(quarters) * (3 + 2)  # 3 NPS and 2 CSAT groups besides the best
+    claimed = 0
+    for quarter, score, n1, a, low, high, gate, n2, c in rows:
+        if a == 0 or c == 0:
+            assert low is None and high is None and gate is False, (quarter, score)
+            continue
+        log_rr = math.log((a / n1) / (c / n2))
+        se = math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n2)
+        assert low == pytest.approx(math.exp(log_rr - 1.96 * se), rel=1e-12)
+        assert high == pytest.approx(math.exp(log_rr + 1.96 * se), rel=1e-12)
+        assert gate == (n1 >= 30 and n2 >= 30 and a >= 5 and c >= 5), (quarter, score)
+        claimed += gate
+    assert claimed > 0
 
 
 def test_score_groups_cover_every_customer_at_risk(mart) -> None:

@@ -1,4 +1,5 @@
-"""The time zone, the significance level and the reportable n are each one setting.
+"""The time zone, the significance level, the reportable n and the two claim thresholds (the
+key drivers' minimum R², the churn ratio's minimum lost count) are each one setting.
 
 Python reads them through orchestration/settings.py, dbt through the `vars` of dbt_project.yml
 and the session TimeZone of profiles.yml; both from the same environment variables with the
@@ -17,12 +18,19 @@ from orchestration.settings import get_settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).parent / "dbt")
-SETTINGS = ("CX_TIMEZONE", "CX_SIGNIFICANCE_Z", "CX_MIN_REPORTABLE_N")
-# What dbt renders from the three vars, the macro that turns instants into local time and
+SETTINGS = (
+    "CX_TIMEZONE",
+    "CX_SIGNIFICANCE_Z",
+    "CX_MIN_REPORTABLE_N",
+    "CX_DRIVERS_MIN_R2",
+    "CX_CHURN_RATIO_MIN_LOST",
+)
+# What dbt renders from the five vars, the macro that turns instants into local time and
 # the session's TimeZone.
 PROBE = (
     'select \'{{ var("timezone") }}|{{ var("significance_z") }}|'
-    "{{ var(\"min_reportable_n\") }}' as seen, {{ to_local_time('now()') }} as local_now, "
+    '{{ var("min_reportable_n") }}|{{ var("drivers_min_r2") }}|'
+    "{{ var(\"churn_ratio_min_lost\") }}' as seen, {{ to_local_time('now()') }} as local_now, "
     # The DuckDB session's TimeZone that profiles.yml sets (it reads times without an offset).
     "'session {% if execute %}"
     "{{ run_query(\"select current_setting('TimeZone')\").columns[0].values()[0] }}"
@@ -39,18 +47,22 @@ def test_python_defaults(monkeypatch) -> None:
         1.96,
         30,
     )
+    assert (settings.drivers_min_r2, settings.churn_ratio_min_lost) == (0.10, 5)
 
 
 def test_python_reads_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("CX_TIMEZONE", "America/New_York")
     monkeypatch.setenv("CX_SIGNIFICANCE_Z", "2.576")
     monkeypatch.setenv("CX_MIN_REPORTABLE_N", "50")
+    monkeypatch.setenv("CX_DRIVERS_MIN_R2", "0.25")
+    monkeypatch.setenv("CX_CHURN_RATIO_MIN_LOST", "8")
     settings = get_settings()
     assert (settings.timezone, settings.significance_z, settings.min_reportable_n) == (
         "America/New_York",
         2.576,
         50,
     )
+    assert (settings.drivers_min_r2, settings.churn_ratio_min_lost) == (0.25, 8)
 
 
 def compiled(tmp_path: Path, settings: dict[str, str]) -> str:
@@ -83,7 +95,7 @@ def compiled(tmp_path: Path, settings: dict[str, str]) -> str:
 @pytest.mark.slow  # two dbt parses (~20 s)
 def test_dbt_reads_the_same_variables(tmp_path: Path) -> None:
     out = compiled(tmp_path / "defaults", {})
-    assert "Europe/Helsinki|1.96|30" in out
+    assert "Europe/Helsinki|1.96|30|0.1|5" in out
     assert "timezone('Europe/Helsinki', now())" in out
     assert "session Europe/Helsinki" in out
 
@@ -91,9 +103,11 @@ def test_dbt_reads_the_same_variables(tmp_path: Path) -> None:
         "CX_TIMEZONE": "America/New_York",
         "CX_SIGNIFICANCE_Z": "2.576",
         "CX_MIN_REPORTABLE_N": "50",
+        "CX_DRIVERS_MIN_R2": "0.25",
+        "CX_CHURN_RATIO_MIN_LOST": "8",
     }
     out = compiled(tmp_path / "changed", changed)
-    assert "America/New_York|2.576|50" in out
+    assert "America/New_York|2.576|50|0.25|8" in out
     # MetricFlow's day of an answer, from the semantic manifest the same parse wrote.
     semantic = (tmp_path / "changed" / "target" / "semantic_manifest.json").read_text()
     assert "timezone('America/New_York', responded_at)" in semantic

@@ -2,7 +2,9 @@
 -- segment), from the key-driver cells fitted on that cut. Expected effect = importance (share
 -- of R²) × performance gap × customers who answered in the cell: a ranking aid that weighs
 -- how much a driver matters, how far it is from the top of its scale and how many customers
--- the fix reaches. The quarterly report quotes the top ones; the CSV beside it lists them all.
+-- the fix reaches. Only cells whose drivers explain enough of NPS (r_squared at least
+-- var('drivers_min_r2')) are ranked: below it the weights split too little to act on.
+-- The quarterly report quotes the top ones; the CSV beside it lists them all.
 {{ config(tags=['after_analytics']) }}
 
 with drivers as (
@@ -46,6 +48,7 @@ candidates as (
     from drivers
     where
         drivers.is_reportable
+        and drivers.r_squared_is_sufficient
         and (drivers.segment = 'all') != (drivers.touchpoint = 'all')
 ),
 
@@ -61,6 +64,7 @@ scored as (
         candidates.quadrant,
         candidates.n as n_answers,
         reach.n_customers,
+        candidates.r_squared,
         candidates.rescaled_weight_pct,
         candidates.driver_mean,
         candidates.performance_gap,
@@ -100,6 +104,7 @@ final as (
         quadrant,
         n_answers,
         n_customers,
+        r_squared,
         rescaled_weight_pct,
         driver_mean,
         performance_gap,

@@ -9,6 +9,7 @@ source('analytics', 'driver_weights') and the mart mart_key_drivers__quarter rea
 """
 
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -21,9 +22,15 @@ from dagster_dbt import get_asset_key_for_model
 from orchestration.defs.analytics.tables import replace_table
 from orchestration.defs.publish.partitions import ONCE_PER_RUN
 from orchestration.defs.transform.dbt import dbt_models
-from orchestration.lib.relative_weights import RelativeWeightsError, relative_weights
+from orchestration.lib.relative_weights import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    RelativeWeightsError,
+    bootstrap_shares,
+    relative_weights,
+)
 from orchestration.resources import DuckDBWarehouse
-from orchestration.settings import get_settings
+from orchestration.settings import DEFAULT_SIGNIFICANCE_Z, get_settings
 from orchestration.sql import literal, quote
 
 RESPONSES_MODEL = "fct_survey_responses"
@@ -81,6 +88,8 @@ WEIGHTS_SCHEMA_POLARS: dict[str, pl.DataType] = {
     "r_squared": pl.Float64(),
     "raw_weight": pl.Float64(),
     "rescaled_weight_pct": pl.Float64(),
+    "rescaled_weight_ci_low": pl.Float64(),
+    "rescaled_weight_ci_high": pl.Float64(),
     "weight_rank": pl.Int32(),
     "driver_mean": pl.Float64(),
     "fit_status": pl.String(),
@@ -140,12 +149,27 @@ def _cells(quarter: pl.DataFrame) -> Iterator[tuple[str, str, pl.DataFrame]]:
             yield (value, ALL, cell) if dimension == "segment" else (ALL, value, cell)
 
 
-def fit_cell(cell: pl.DataFrame, drivers: list[str], min_n: int) -> list[dict[str, object]]:
+def cell_seed(quarter: str, segment: str, touchpoint: str) -> list[int]:
+    """The bootstrap seed of one cell: fixed, and independent of which other cells exist, so
+    a new quarter or segment leaves every other cell's interval as it was."""
+    return [BOOTSTRAP_SEED, zlib.crc32(f"{quarter}|{segment}|{touchpoint}".encode())]
+
+
+def fit_cell(
+    cell: pl.DataFrame,
+    drivers: list[str],
+    min_n: int,
+    *,
+    seed: int | list[int] = BOOTSTRAP_SEED,
+    z: float = float(DEFAULT_SIGNIFICANCE_Z),
+) -> list[dict[str, object]]:
     """One row per driver for one cell: weights when it can be fitted, else its fit_status.
 
     Complete cases only: an answer missing any of the quarter's drivers is left out of the
     fit and of the driver means, so importance and performance describe the same answers.
     A data problem in a cell (say, everyone rated price 5) becomes that cell's fit_status.
+    Each share of R² gets a percentile bootstrap interval (BOOTSTRAP_RESAMPLES resamples of
+    the cell's complete answers, drawn with `seed`, at the level of `z`).
     """
     complete = cell.drop_nulls(drivers).sort("response_id")
     n = complete.height
@@ -156,12 +180,10 @@ def fit_cell(cell: pl.DataFrame, drivers: list[str], min_n: int) -> list[dict[st
     ]
     if n < min_n:
         return rows
+    x = complete.select(drivers).to_numpy().astype(float)
+    y = complete["nps_score"].to_numpy().astype(float)
     try:
-        fit = relative_weights(
-            complete.select(drivers).to_numpy().astype(float),
-            complete["nps_score"].to_numpy().astype(float),
-            drivers,
-        )
+        fit = relative_weights(x, y, drivers)
     except RelativeWeightsError as exc:
         for row in rows:
             row["fit_status"] = exc.reason
@@ -171,19 +193,30 @@ def fit_cell(cell: pl.DataFrame, drivers: list[str], min_n: int) -> list[dict[st
             row["fit_status"] = COLLINEAR
         return rows
     rescaled = fit.rescaled_pct
+    interval = bootstrap_shares(x, y, z=z, resamples=BOOTSTRAP_RESAMPLES, seed=seed)
     by_weight = sorted(range(len(drivers)), key=lambda j: (-fit.raw_weights[j], drivers[j]))
     for rank, j in enumerate(by_weight, start=1):
         rows[j].update(
             r_squared=fit.r_squared,
             raw_weight=float(fit.raw_weights[j]),
             rescaled_weight_pct=float(rescaled[j]),
+            rescaled_weight_ci_low=_finite_or_none(interval.low[j]),
+            rescaled_weight_ci_high=_finite_or_none(interval.high[j]),
             weight_rank=rank,
             fit_status=FITTED,
         )
     return rows
 
 
-def driver_weights(answers: DriverAnswers, min_reportable_n: int) -> pl.DataFrame:
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def driver_weights(
+    answers: DriverAnswers,
+    min_reportable_n: int,
+    significance_z: float = float(DEFAULT_SIGNIFICANCE_Z),
+) -> pl.DataFrame:
     """Every cell of every quarter, one row per driver, in ORDER_BY order.
 
     The drivers of a quarter are those rated at least once in it, so a driver added to the
@@ -198,9 +231,11 @@ def driver_weights(answers: DriverAnswers, min_reportable_n: int) -> pl.DataFram
         if not drivers:
             continue
         min_n = min_answers(len(drivers), min_reportable_n)
+        name = quarter["quarter"][0]
         for segment, touchpoint, cell in _cells(quarter):
-            for row in fit_cell(cell, drivers, min_n):
-                row.update(quarter=quarter["quarter"][0], segment=segment, touchpoint=touchpoint)
+            seed = cell_seed(name, segment, touchpoint)
+            for row in fit_cell(cell, drivers, min_n, seed=seed, z=significance_z):
+                row.update(quarter=name, segment=segment, touchpoint=touchpoint)
                 rows.append(row)
     return pl.DataFrame(rows, schema=WEIGHTS_SCHEMA_POLARS).sort(ORDER_BY)
 
@@ -308,7 +343,9 @@ def estimated_check(frame: pl.DataFrame) -> dg.AssetCheckResult:
         "Key drivers: Johnson (2000) relative weights of the driver_<name> ratings (1–5) on the "
         "NPS score, complete answers only, per quarter for the headline, each segment and each "
         f"touchpoint; one row per cell × driver in {WEIGHTS_SCHEMA}.{WEIGHTS_TABLE}: n, R², raw "
-        "weight (they sum to R²), share of R² in %, rank and the driver's mean. A cell with "
+        "weight (they sum to R²), share of R² in % with its percentile bootstrap 95 % interval "
+        f"({BOOTSTRAP_RESAMPLES} resamples of the cell's answers, fixed seed), rank and the "
+        "driver's mean. A cell with "
         "fewer than max(min_reportable_n, 10 × drivers) complete answers keeps its rows with "
         "fit_status 'too_few_answers' and null weights; a cell whose data cannot be fitted "
         "(a constant driver or NPS, collinear drivers, R² = 0) keeps them with that reason "
@@ -322,7 +359,7 @@ def driver_weights_asset(
     with warehouse.connect() as con:
         answers = read_answers(con)
         started = time.perf_counter()
-        frame = driver_weights(answers, settings.min_reportable_n)
+        frame = driver_weights(answers, settings.min_reportable_n, settings.significance_z)
         fit_seconds = time.perf_counter() - started
         bad = count_not_finite(frame)
         if bad:
