@@ -596,3 +596,17 @@ def test_a_run_on_steady_buyers_is_green_and_the_report_names_the_fallback(
         )
         assert note in page
         assert loc.text["clv_caption_historical"].format(months="12") in page
+
+
+def test_simple_retention_clv_assumes_what_the_bg_nbd_fit_assumes() -> None:
+    """The simple retention CLV (dbt vars of mart_customer_clv__segment) and the BG/NBD asset
+    (ClvConfig) value revenue with the same margin and monthly discount rate by default."""
+    import yaml
+
+    from orchestration.defs.analytics.clv import ClvConfig
+    from orchestration.settings import PROJECT_DIR
+
+    dbt_vars = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+    config = ClvConfig()
+    assert (dbt_vars["clv_margin"], dbt_vars["clv_monthly_discount_rate"]) == (1.0, 0.01)
+    assert (config.margin, config.monthly_discount_rate) == (1.0, 0.01)
