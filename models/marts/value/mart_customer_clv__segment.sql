@@ -3,7 +3,8 @@
 -- margin × r / (1 + d − r) per quarter (docs/metrics.md "CLV"), from the segment's last four
 -- quarters: r = the quarterly retention of the customers active at a quarter's start, pooled;
 -- the margin per period = var('clv_margin') × their net revenue per customer-quarter;
--- d = the quarterly rate of var('clv_monthly_discount_rate'). n and reportability decided here,
+-- d = the quarterly rate of var('clv_monthly_discount_rate'); its interval is the formula at
+-- the bounds of r's Wilson interval. n and reportability decided here,
 -- not in the report. Tagged after_analytics: built by the second dbt op, after mart_customer_clv.
 {{ config(tags=['after_analytics']) }}
 {%- set min_n = var('min_reportable_n') %}
@@ -72,6 +73,12 @@ simple as (
         retention_customer_quarters,
         retention_lost,
         1e0 - 1e0 * retention_lost / retention_customer_quarters as quarterly_retention,
+        -- r's Wilson 95 % interval, as a share: the simple CLV rises with r, so its bounds
+        -- give the CLV's interval from r's uncertainty (not the margin's).
+        {{ wilson_ci('(retention_customer_quarters - retention_lost)',
+                     'retention_customer_quarters', 'low') }} / 100e0 as quarterly_retention_low,
+        {{ wilson_ci('(retention_customer_quarters - retention_lost)',
+                     'retention_customer_quarters', 'high') }} / 100e0 as quarterly_retention_high,
         {{ margin }} * retention_net_revenue / retention_customer_quarters
             as margin_per_customer_quarter
     from retention_inputs
@@ -99,6 +106,10 @@ final as (
         {{ quarterly_rate }} as quarterly_discount_rate,
         {{ retention_clv('simple.margin_per_customer_quarter', 'simple.quarterly_retention',
                          '(' ~ quarterly_rate ~ ')') }} as simple_clv,
+        {{ retention_clv('simple.margin_per_customer_quarter', 'simple.quarterly_retention_low',
+                         '(' ~ quarterly_rate ~ ')') }} as simple_clv_ci_low,
+        {{ retention_clv('simple.margin_per_customer_quarter', 'simple.quarterly_retention_high',
+                         '(' ~ quarterly_rate ~ ')') }} as simple_clv_ci_high,
         coalesce(simple.retention_n_customers, 0) >= {{ min_n }} as simple_clv_is_reportable
     from by_segment
     left join simple on by_segment.segment = simple.segment
