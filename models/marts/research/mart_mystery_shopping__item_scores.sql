@@ -6,7 +6,8 @@
 -- points (their points are not independent trials, so Wilson over points would be too narrow).
 {%- set our_brand = var('our_brand', 'kokemus') %}
 {%- set min_n = var('min_reportable_n') %}
-{%- set visit_k = '(case when max_score_sum > 0 then 1e0 * n_visits * score_sum / max_score_sum end)' %}
+{%- set visit_k = '(case when max_score_sum > 0 then 1e0 * n_visits * score_sum / max_score_sum '
+    ~ 'end)' %}
 
 with visit_items as (
     select * from {{ ref('stg_research__mystery_shopping') }}

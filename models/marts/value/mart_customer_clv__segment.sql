@@ -9,9 +9,11 @@
 {{ config(tags=['after_analytics']) }}
 {%- set min_n = var('min_reportable_n') %}
 {%- set z = var('significance_z') %}
-{#- Settings as doubles: a decimal literal would make Spark's arithmetic DECIMAL (macros/metrics.sql). #}
+{#- Settings as doubles: a decimal literal would make Spark's arithmetic DECIMAL
+    (macros/metrics.sql). #}
 {%- set margin = 'cast(' ~ var('clv_margin') ~ ' as double)' %}
-{%- set quarterly_rate = 'power(1e0 + cast(' ~ var('clv_monthly_discount_rate') ~ ' as double), 3) - 1e0' %}
+{%- set monthly_rate = 'cast(' ~ var('clv_monthly_discount_rate') ~ ' as double)' %}
+{%- set quarterly_rate = 'power(1e0 + ' ~ monthly_rate ~ ', 3) - 1e0' %}
 
 with clv as (
     select * from {{ ref('mart_customer_clv') }}
@@ -89,10 +91,20 @@ final as (
         by_segment.segment,
         by_segment.n_customers,
         by_segment.mean_clv,
-        case when by_segment.n_customers > 1 then greatest(0e0, by_segment.mean_clv
-            - {{ z }} * by_segment.sd_clv / sqrt(by_segment.n_customers)) end as clv_ci_low,
-        case when by_segment.n_customers > 1 then by_segment.mean_clv
-            + {{ z }} * by_segment.sd_clv / sqrt(by_segment.n_customers) end as clv_ci_high,
+        case
+            when by_segment.n_customers > 1
+                then greatest(
+                    0e0,
+                    by_segment.mean_clv
+                    - {{ z }} * by_segment.sd_clv / sqrt(by_segment.n_customers)
+                )
+        end as clv_ci_low,
+        case
+            when by_segment.n_customers > 1
+                then
+                    by_segment.mean_clv
+                    + {{ z }} * by_segment.sd_clv / sqrt(by_segment.n_customers)
+        end as clv_ci_high,
         by_segment.horizon_months,
         by_segment.value_model,
         by_segment.fallback_reason,
