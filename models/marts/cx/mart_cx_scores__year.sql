@@ -20,7 +20,12 @@ counted as (
         cast(sum(detractors) as bigint) as detractors,
         count(nps) as n_quarters_with_nps,
         count(case when is_reportable then 1 end) as n_reportable_quarters,
-        avg(nps) as mean_of_quarterly_nps
+        -- Each quarter's NPS by its place in the year, so the mean adds them in one fixed
+        -- order: avg() over threads may add them in any order and differ in the last bit.
+        {%- for q in range(1, 5) %}
+        max(case when extract(quarter from quarter_start) = {{ q }} then nps end) as nps_q{{ q }}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
     from quarters
     group by cast(extract(year from quarter_start) as int), segment, touchpoint
 ),
@@ -44,7 +49,11 @@ final as (
         n_nps >= {{ min_n }} as is_reportable,
         n_quarters_with_nps,
         n_reportable_quarters,
-        case when n_quarters_with_nps = 4 then mean_of_quarterly_nps end as nps_quarterly_mean,
+        nps_q1,
+        nps_q2,
+        nps_q3,
+        nps_q4,
+        (nps_q1 + nps_q2 + nps_q3 + nps_q4) / 4e0 as nps_quarterly_mean,
         n_reportable_quarters = 4 as nps_quarterly_mean_is_reportable
     from counted
 )
