@@ -116,12 +116,17 @@ final as (
         simple.margin_per_customer_quarter,
         {{ margin }} as clv_margin,
         {{ quarterly_rate }} as quarterly_discount_rate,
-        {{ retention_clv('simple.margin_per_customer_quarter', 'simple.quarterly_retention',
-                         '(' ~ quarterly_rate ~ ')') }} as simple_clv,
-        {{ retention_clv('simple.margin_per_customer_quarter', 'simple.quarterly_retention_low',
-                         '(' ~ quarterly_rate ~ ')') }} as simple_clv_ci_low,
-        {{ retention_clv('simple.margin_per_customer_quarter', 'simple.quarterly_retention_high',
-                         '(' ~ quarterly_rate ~ ')') }} as simple_clv_ci_high,
+        -- In euros to the cent: the interval's bounds pass through a Wilson bound, whose last
+        -- bit DuckDB and Spark may round differently, and the formula magnifies it near r = 1.
+        round({{ retention_clv('simple.margin_per_customer_quarter',
+                               'simple.quarterly_retention',
+                               '(' ~ quarterly_rate ~ ')') }}, 2) as simple_clv,
+        round({{ retention_clv('simple.margin_per_customer_quarter',
+                               'simple.quarterly_retention_low',
+                               '(' ~ quarterly_rate ~ ')') }}, 2) as simple_clv_ci_low,
+        round({{ retention_clv('simple.margin_per_customer_quarter',
+                               'simple.quarterly_retention_high',
+                               '(' ~ quarterly_rate ~ ')') }}, 2) as simple_clv_ci_high,
         coalesce(simple.retention_n_customers, 0) >= {{ min_n }} as simple_clv_is_reportable
     from by_segment
     left join simple on by_segment.segment = simple.segment
