@@ -25,3 +25,12 @@
             )
     end
 {%- endmacro %}
+
+{#- The simple retention CLV of one customer (docs/metrics.md "CLV"): margin per period ×
+    r / (1 + d − r), the discounted sum of a margin kept each period with probability r, over
+    every future period; r and d per period (a share, not %). NULL when r or the margin is. -#}
+{% macro retention_clv(margin_per_period, retention, discount_rate) -%}
+    case when 1e0 + {{ discount_rate }} - {{ retention }} > 0 then
+        {{ margin_per_period }} * {{ retention }} / (1e0 + {{ discount_rate }} - {{ retention }})
+    end
+{%- endmacro %}

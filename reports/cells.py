@@ -105,6 +105,7 @@ def value_cell(
     fmt: Callable[[Any], str],
     low: Any = None,
     high: Any = None,
+    ci_decimals: int = DECIMALS,
 ) -> dict[str, Any]:
     """One shown number with its n (and interval), or only the suppression / no-data text."""
     if not is_shown(flag, n, min_n):
@@ -113,7 +114,7 @@ def value_cell(
         return missing_cell(loc)
     ci = ""
     if finite(low) and finite(high):
-        ci = format_interval(low, high, DECIMALS, loc.numbers)
+        ci = format_interval(low, high, ci_decimals, loc.numbers)
     return {"state": "ok", "value": fmt(value), "n": n_text(n, loc), "ci": ci}
 
 

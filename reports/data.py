@@ -87,14 +87,14 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
 QUERIES: Mapping[str, str] = {
     "churn": (
         "select quarter, quarter_start, segment, active_at_start, churn_pct, retention_pct, "
-        "churn_ci_low, churn_ci_high, is_reportable "
+        "churn_ci_low, churn_ci_high, retention_ci_low, retention_ci_high, is_reportable "
         "from marts.mart_churn__quarter_segment order by quarter_start, quarter, segment"
     ),
     "churn_groups": (
         "select quarter, score, score_group, active_at_start, lost, churn_pct, churn_ci_low, "
         "churn_ci_high, is_reportable, churn_ratio_vs_best_group, churn_ratio_ci_low, "
         "churn_ratio_ci_high, churn_ratio_is_reportable "
-        "from marts.mart_churn__score_group where score = 'nps'"
+        "from marts.mart_churn__score_group where score in ('nps', 'csat')"
     ),
     "risk": (
         "select quarter, segment, customers_active_at_end, customers_at_risk, "
@@ -103,12 +103,15 @@ QUERIES: Mapping[str, str] = {
         "from marts.mart_revenue_at_risk__quarter_segment"
     ),
     "clv": (
-        "select segment, n_customers, mean_clv, horizon_months, value_model, fallback_reason, "
-        "is_reportable from marts.mart_customer_clv__segment"
+        "select segment, n_customers, mean_clv, clv_ci_low, clv_ci_high, horizon_months, "
+        "value_model, fallback_reason, is_reportable, retention_n_customers, "
+        "quarterly_retention_pct, margin_per_customer_quarter, clv_margin, "
+        "quarterly_discount_rate, simple_clv, simple_clv_ci_low, simple_clv_ci_high, "
+        "simple_clv_is_reportable from marts.mart_customer_clv__segment"
     ),
     "mystery": (
-        "select quarter, brand, is_our_brand, item, n_visits, score_pct, is_reportable, "
-        "weakness_rank from marts.mart_mystery_shopping__item_scores "
+        "select quarter, brand, is_our_brand, item, n_visits, score_pct, score_ci_low, "
+        "score_ci_high, is_reportable, weakness_rank from marts.mart_mystery_shopping__item_scores "
         "where channel = 'all' and location = 'all'"
     ),
     "price_claims": (
@@ -128,8 +131,11 @@ QUERIES: Mapping[str, str] = {
     "benchmarks": "select industry, nps, source, year from seeds.nps_benchmarks order by nps",
     "cohorts": (
         "select cohort, quarters_since_start, quarter as activity_quarter, cohort_size, "
-        "retention_pct, is_reportable from marts.mart_retention__cohort"
+        "retention_pct, retention_ci_low, retention_ci_high, is_reportable "
+        "from marts.mart_retention__cohort"
     ),
+    # The annual NPS both ways (pooled, and the mean of the quarters), for the Q4 report.
+    "year": "select * from marts.mart_cx_scores__year",
     "drivers": "select * from marts.mart_key_drivers__quarter",
     "proposals": "select * from marts.mart_improvement_proposals__quarter",
     "movers": "select * from marts.mart_cx_movers__quarter",

@@ -54,6 +54,7 @@ from reports.sections.summary import summary_section
 from reports.sections.themes import themes_section
 from reports.sections.trend import trend_section
 from reports.sections.value import value_section
+from reports.sections.year import year_section
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,7 @@ def quarter_context(
         # No known segment anywhere: the segment table is left out, not shown empty.
         "show_segments": coverage is None or coverage.has_segments,
         "cards": cards_section(data, quarter, loc, min_n),
+        "year": year_section(extra, quarter, loc, min_n),
         "breakdown": {
             "metric_names": [t["metrics"][m.key]["name"] for m in METRICS],
             **breakdown_section(data, quarter, loc, min_n),

@@ -1,5 +1,5 @@
-"""Churn and retention (partials/churn.html): the quarter's churn by segment and by NPS group,
-and its trend."""
+"""Churn and retention (partials/churn.html): the quarter's churn by segment, by NPS group and by
+CSAT group, and its trend."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from reports.formatting import format_interval, format_number, format_percent
 from reports.language import Locale
 
 NPS_GROUPS: tuple[str, ...] = ("promoter", "passive", "detractor", "no_answer")
+CSAT_GROUPS: tuple[str, ...] = ("top2", "not_top2", "no_answer")
 
 
 def _churn_chart(rows: Sequence[Row], quarter: str, loc: Locale, min_n: int) -> Markup | None:
@@ -69,12 +70,15 @@ def churn_section(
     data: SectionData, quarter: str, loc: Locale, min_n: int
 ) -> dict[str, Any] | None:
     all_rows = data.rows("churn")
-    groups_rows = data.rows("churn_groups", quarter)
+    score_rows = data.rows("churn_groups", quarter)
+    # mart_churn__score_group holds both scores: NPS groups and CSAT top-2 / not.
+    groups_rows = None if score_rows is None else [r for r in score_rows if r["score"] == "nps"]
+    csat_rows = [r for r in score_rows or [] if r["score"] == "csat"]
     if all_rows is None and groups_rows is None:
         return None
     t = loc.text
     rows = [r for r in (all_rows or []) if r["quarter"] == quarter]
-    if not rows and not groups_rows:
+    if not rows and not groups_rows and not csat_rows:
         return None
     as_pct = pct(loc)
 
@@ -85,10 +89,11 @@ def churn_section(
         )  # fmt: skip
 
     def retention(row: Row) -> dict[str, Any]:
-        # retention = 100 − churn, so its interval is the churn interval mirrored in the mart.
+        # retention = 100 − churn; its interval is the churn interval mirrored, in the mart.
         return value_cell(
-            row["retention_pct"], row["active_at_start"], row["is_reportable"], loc, min_n, as_pct
-        )
+            row["retention_pct"], row["active_at_start"], row["is_reportable"], loc, min_n, as_pct,
+            row["retention_ci_low"], row["retention_ci_high"],
+        )  # fmt: skip
 
     headline_row = next((r for r in rows if r["segment"] == ALL), None)
     headline = None
@@ -109,6 +114,12 @@ def churn_section(
         for g in NPS_GROUPS
         if g in by_group
     ]
+    by_csat = {r["score_group"]: r for r in csat_rows}
+    csat_groups = [
+        {"name": label(loc, "csat_groups", g), "churn": churn(by_csat[g])}
+        for g in CSAT_GROUPS
+        if g in by_csat
+    ]
     finding = ""
     if groups_rows:
         finding = churn_ratio_finding(
@@ -119,6 +130,7 @@ def churn_section(
         "chart_svg": None if all_rows is None else _churn_chart(all_rows, quarter, loc, min_n),
         "segments": segments,
         "groups": groups,
+        "csat_groups": csat_groups,
         "finding": finding,
         "chart_note": t["churn_chart_note"].format(min_n=min_n_text(loc, min_n)),
     }

@@ -37,8 +37,9 @@ def cohort_heatmap(
                 continue
             size = r["cohort_size"]
             cell = value_cell(
-                r["retention_pct"], r["cohort_size"], r["is_reportable"], loc, min_n, pct(loc)
-            )
+                r["retention_pct"], r["cohort_size"], r["is_reportable"], loc, min_n, pct(loc),
+                r["retention_ci_low"], r["retention_ci_high"],
+            )  # fmt: skip
             line.append(
                 heat_cell(cell, r["retention_pct"], lambda v: heat_colours(v, RETENTION_SCALE))
             )

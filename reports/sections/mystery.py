@@ -28,8 +28,15 @@ def mystery_section(
         key=lambda i: (our_rows[i]["weakness_rank"] if i in our_rows else math.inf, *by_name(i)),
     )
     weakest = None
+
+    def score(r: dict[str, Any]) -> dict[str, Any]:
+        return value_cell(
+            r["score_pct"], r["n_visits"], r["is_reportable"], loc, min_n, as_pct,
+            r["score_ci_low"], r["score_ci_high"],
+        )  # fmt: skip
+
     for item, r in our_rows.items():
-        cell = value_cell(r["score_pct"], r["n_visits"], r["is_reportable"], loc, min_n, as_pct)
+        cell = score(r)
         if r["weakness_rank"] == 1 and cell["state"] == "ok":
             weakest = {"item": item, "name": label(loc, "ms_items", item), **cell}
     table = []
@@ -37,13 +44,7 @@ def mystery_section(
         row_cells = []
         for brand in brands:
             r = cells.get((brand, item))
-            row_cells.append(
-                missing_cell(loc)
-                if r is None
-                else value_cell(
-                    r["score_pct"], r["n_visits"], r["is_reportable"], loc, min_n, as_pct
-                )
-            )
+            row_cells.append(missing_cell(loc) if r is None else score(r))
         table.append(
             {
                 "name": label(loc, "ms_items", item),
@@ -58,7 +59,14 @@ def mystery_section(
             None
             if weakest is None
             else loc.text["ms_weakest_sentence"].format(
-                item=weakest["name"], score=weakest["value"], n=weakest["n"]
+                item=weakest["name"],
+                score=weakest["value"],
+                detail=", ".join(p for p in (_ci_text(weakest["ci"], loc), weakest["n"]) if p),
             )
         ),
     }
+
+
+def _ci_text(interval: str, loc: Locale) -> str:
+    """'95% CI [a, b]' for a formatted interval, '' without one."""
+    return loc.text["ci_label"].format(interval=interval) if interval else ""

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.cells import DECIMALS, count, finite, is_shown, number, pct, suppressed_text
+from reports.cells import (
+    DECIMALS,
+    count,
+    finite,
+    is_shown,
+    min_n_text,
+    number,
+    pct,
+    suppressed_text,
+    value_cell,
+)
 from reports.data import ALL, Row, SectionData
 from reports.formatting import format_signed
 from reports.language import Locale
@@ -25,16 +35,46 @@ def themes_section(
     as_pct = pct(loc)
     table = []
     for r in sorted(rows, key=lambda r: (-(r["n_mentions"] or 0), r["theme_id"])):
-        ok = is_shown(r["is_reportable"], r["n_mentions"], min_n)
+        # The share is reportable on its denominator (n_comments); the theme's NPS and its
+        # detractor share on the mentions with an NPS answer (n_nps_mentions), in the mart.
+        ok = is_shown(r["is_reportable"], r["n_comments"], min_n)
+        nps_flag, nps_n = r["nps_of_theme_is_reportable"], r["n_nps_mentions"]
         change = r.get("share_change_pts")
         table.append(
             {
                 "name": labels.get(r["theme_id"], r["theme_id"]),
                 "state": "ok" if ok else "suppressed",
                 "mentions": count(r["n_mentions"], loc),
-                "share": as_pct(r["share_of_comments_pct"]) if ok else "",
-                "detractors": as_pct(r["detractor_share_pct"]) if ok else "",
-                "nps": number(loc)(r["nps_of_theme"]) if ok and finite(r["nps_of_theme"]) else "",
+                "share": value_cell(
+                    r["share_of_comments_pct"],
+                    r["n_comments"],
+                    r["is_reportable"],
+                    loc,
+                    min_n,
+                    as_pct,
+                    r["share_ci_low"],
+                    r["share_ci_high"],
+                ),
+                "detractors": value_cell(
+                    r["detractor_share_pct"],
+                    nps_n,
+                    nps_flag,
+                    loc,
+                    min_n,
+                    as_pct,
+                    r["detractor_share_ci_low"],
+                    r["detractor_share_ci_high"],
+                ),
+                "nps": value_cell(
+                    r["nps_of_theme"],
+                    nps_n,
+                    nps_flag,
+                    loc,
+                    min_n,
+                    number(loc),
+                    r["nps_of_theme_ci_low"],
+                    r["nps_of_theme_ci_high"],
+                ),
                 "change": format_signed(change, DECIMALS, loc.numbers)
                 if ok and finite(change)
                 else "–",
@@ -66,4 +106,8 @@ def themes_section(
                 ],
             }
         )
-    return {"rows": table, "quotes": quotes[:6]}
+    return {
+        "rows": table,
+        "quotes": quotes[:6],
+        "note": loc.text["themes_note"].format(min_n=min_n_text(loc, min_n)),
+    }

@@ -1,5 +1,6 @@
 """Customer value (partials/value.html): revenue at risk by segment and mean CLV by segment,
-with the model the CLV figures come from."""
+with the model the CLV figures come from, and beside it the simple retention CLV with its
+assumptions."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from reports.cells import by_name, eur, pct, value_cell
 from reports.data import ALL, Row, SectionData
-from reports.formatting import format_int
+from reports.formatting import format_int, format_number, format_percent
 from reports.language import Locale
 
 
@@ -41,15 +42,23 @@ def value_section(
                 "partial": r["has_full_trailing_year"] is False,
             }
         )  # fmt: skip
+    # The simple formula's retention needs churn events: without them (the churn table is
+    # dropped by reports/coverage.py) every customer would look retained, so it is left out.
+    simple = data.rows("churn") is not None
     clv = [
         {
             "name": seg_name(r["segment"]),
             "clv": value_cell(
-                r["mean_clv"], r["n_customers"], r["is_reportable"], loc, min_n, as_eur
+                r["mean_clv"], r["n_customers"], r["is_reportable"], loc, min_n, as_eur,
+                r["clv_ci_low"], r["clv_ci_high"], ci_decimals=0,
+            ),
+            "simple": value_cell(
+                r["simple_clv"], r["retention_n_customers"], r["simple_clv_is_reportable"], loc,
+                min_n, as_eur, r["simple_clv_ci_low"], r["simple_clv_ci_high"], ci_decimals=0,
             ),
         }
         for r in sorted(clv_rows or [], key=order)
-    ]
+    ]  # fmt: skip
     horizon = next((r["horizon_months"] for r in clv_rows or [] if r["horizon_months"]), 12)
     months = format_int(int(horizon), loc.numbers)
     model = clv_model(clv_rows or [])
@@ -59,7 +68,23 @@ def value_section(
         "clv": clv,
         "clv_caption": loc.text[caption].format(months=months),
         "clv_model_note": clv_model_note(model, loc, months) if clv_rows else "",
+        "show_simple": simple,
+        "simple_note": simple_clv_note(clv_rows or [], loc, months) if simple else "",
     }
+
+
+def simple_clv_note(rows: Sequence[Row], loc: Locale, months: str) -> str:
+    """The simple retention CLV's formula and assumptions, with the all-customers inputs."""
+    total = next((r for r in rows if r["segment"] == ALL), None)
+    if total is None or total["simple_clv"] is None:
+        return ""
+    return str(loc.text["clv_simple_note"]).format(
+        margin=format_number(total["clv_margin"], 2, loc.numbers),
+        d=format_percent(100 * total["quarterly_discount_rate"], 2, loc.numbers),
+        r=format_percent(total["quarterly_retention_pct"], 1, loc.numbers),
+        m=eur(loc)(total["margin_per_customer_quarter"]),
+        months=months,
+    )
 
 
 def clv_model(rows: Sequence[Row]) -> tuple[str, str | None]:

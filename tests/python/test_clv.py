@@ -499,9 +499,13 @@ def test_the_report_names_the_model_and_why_it_fell_back(lang) -> None:
 
     def section(value_model: str, reason: str | None) -> dict:
         rows = [
-            {"segment": s, "n_customers": 400, "mean_clv": 1000.0, "horizon_months": 12,
-             "value_model": value_model, "fallback_reason": reason,
-             "is_reportable": True}
+            {"segment": s, "n_customers": 400, "mean_clv": 1000.0, "clv_ci_low": 950.0,
+             "clv_ci_high": 1050.0, "horizon_months": 12, "value_model": value_model,
+             "fallback_reason": reason, "is_reportable": True, "retention_n_customers": 400,
+             "quarterly_retention_pct": 95.0, "margin_per_customer_quarter": 100.0,
+             "clv_margin": 1.0, "quarterly_discount_rate": 0.030301, "simple_clv": 1179.9,
+             "simple_clv_ci_low": 1000.0, "simple_clv_ci_high": 1400.0,
+             "simple_clv_is_reportable": True}
             for s in ("all", "A")
         ]  # fmt: skip
         return value_section(SectionData({"clv": rows, "risk": []}), "2024-Q4", loc, 30)
@@ -596,3 +600,17 @@ def test_a_run_on_steady_buyers_is_green_and_the_report_names_the_fallback(
         )
         assert note in page
         assert loc.text["clv_caption_historical"].format(months="12") in page
+
+
+def test_simple_retention_clv_assumes_what_the_bg_nbd_fit_assumes() -> None:
+    """The simple retention CLV (dbt vars of mart_customer_clv__segment) and the BG/NBD asset
+    (ClvConfig) value revenue with the same margin and monthly discount rate by default."""
+    import yaml
+
+    from orchestration.defs.analytics.clv import ClvConfig
+    from orchestration.settings import PROJECT_DIR
+
+    dbt_vars = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+    config = ClvConfig()
+    assert (dbt_vars["clv_margin"], dbt_vars["clv_monthly_discount_rate"]) == (1.0, 0.01)
+    assert (config.margin, config.monthly_discount_rate) == (1.0, 0.01)

@@ -128,10 +128,13 @@ def _add_comment_marts(warehouse: Path, comments: list[str]) -> None:
         )
         con.execute(
             "create or replace table marts.mart_themes__quarter as select * from (values "
-            "('2025-Q2', 'all', 'price', 120, 400, 30.0, 80, 66.7, -35.0, 12.5, true)) "
+            "('2025-Q2', 'all', 'price', 120, 400, 30.0, 80, 66.7, -35.0, 12.5, true, "
+            "25.7, 34.7, 120, 58.0, 74.4, -48.1, -20.2, true)) "
             "as t(quarter, touchpoint, theme_id, n_mentions, n_comments, "
             "share_of_comments_pct, n_detractors, detractor_share_pct, nps_of_theme, "
-            "share_change_pts, is_reportable)"
+            "share_change_pts, is_reportable, share_ci_low, share_ci_high, n_nps_mentions, "
+            "detractor_share_ci_low, detractor_share_ci_high, nps_of_theme_ci_low, "
+            "nps_of_theme_ci_high, nps_of_theme_is_reportable)"
         )
         con.execute(
             "create or replace table marts.mart_verbatims__quarter (quarter varchar, "

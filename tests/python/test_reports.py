@@ -744,13 +744,14 @@ def _add_section_marts(path: Path) -> Path:
             "create or replace table marts.mart_churn__quarter_segment (quarter varchar, "
             "quarter_start date, segment varchar, active_at_start bigint, churn_pct double, "
             "retention_pct double, churn_ci_low double, churn_ci_high double, "
-            "is_reportable boolean)"
+            "retention_ci_low double, retention_ci_high double, is_reportable boolean)"
         )
         con.execute(
             "insert into marts.mart_churn__quarter_segment values "
-            "('2025-Q1', '2025-01-01', 'all', 1000, 5.0, 95.0, 3.81, 6.53, true), "
-            "('2025-Q2', '2025-04-01', 'all', 1000, 4.2, 95.8, 3.1, 5.6, true), "
-            "('2025-Q2', '2025-04-01', 'tiny', 12, 41.67, 58.33, 19.33, 68.05, false)"
+            "('2025-Q1', '2025-01-01', 'all', 1000, 5.0, 95.0, 3.81, 6.53, 93.47, 96.19, true), "
+            "('2025-Q2', '2025-04-01', 'all', 1000, 4.2, 95.8, 3.1, 5.6, 94.4, 96.9, true), "
+            "('2025-Q2', '2025-04-01', 'tiny', 12, 41.67, 58.33, 19.33, 68.05, 31.95, 80.67, "
+            "false)"
         )
         con.execute(
             "create or replace table marts.mart_lost_deals__price_claims (quarter varchar, "

@@ -3,13 +3,13 @@
 -- vs the baseline and its significance (docs/metrics.md). Tagged after_analytics: driver targets
 -- read mart_key_drivers__quarter, which the second dbt op builds.
 {{ config(tags=['after_analytics']) }}
-{#- Touchpoint and segment targets: (metric, n, value, tested value, SE, reportable) columns
-    of mart_cx_scores__quarter. NPS is tested on its adjusted-Wald value and SE. #}
+{#- Touchpoint and segment targets: (metric, n, value, tested value, SE, reportable, k) columns
+    of mart_cx_scores__quarter. NPS is tested on its adjusted-Wald value and SE; a share (k of n)
+    with the pooled two-proportion SE (pooled_change_z), so its SE column is empty. #}
 {%- set score_metrics = [
-    ('nps', 'n_nps', 'nps', 'nps_adjusted', 'nps_adjusted_se', 'is_reportable'),
-    ('csat_pct', 'n_csat', 'csat_pct', 'csat_pct', pct_se('csat_pct', 'n_csat'),
-     'csat_is_reportable'),
-    ('ces_pct', 'n_ces', 'ces_pct', 'ces_pct', pct_se('ces_pct', 'n_ces'), 'ces_is_reportable'),
+    ('nps', 'n_nps', 'nps', 'nps_adjusted', 'nps_adjusted_se', 'is_reportable', 'null'),
+    ('csat_pct', 'n_csat', 'csat_pct', 'csat_pct', 'null', 'csat_is_reportable', 'csat_top'),
+    ('ces_pct', 'n_ces', 'ces_pct', 'ces_pct', 'null', 'ces_is_reportable', 'ces_top'),
 ] %}
 
 with actions as (
@@ -112,7 +112,7 @@ driver_spread as (
 
 -- Every target's metrics per quarter in one long shape.
 target_values as (
-    {%- for metric, n, value, tested, se, reportable in score_metrics %}
+    {%- for metric, n, value, tested, se, reportable, k in score_metrics %}
     {%- for target, other in [('touchpoint', 'segment'), ('segment', 'touchpoint')] %}
     select
         '{{ target }}' as target_type,
@@ -122,7 +122,8 @@ target_values as (
         {{ n }} as n,
         {{ value }} as value,
         {{ tested }} as tested_value,
-        {{ se }} as se,
+        cast({{ se }} as double) as se,
+        cast({{ k }} as bigint) as k,
         {{ reportable }} as is_reportable
     from scores
     where {{ other }} = 'all' and {{ target }} != 'all'
@@ -138,6 +139,7 @@ target_values as (
         drivers.driver_mean as value,
         drivers.driver_mean as tested_value,
         driver_spread.driver_mean_se as se,
+        cast(null as bigint) as k,
         drivers.is_reportable
     from drivers
     left join driver_spread
@@ -153,7 +155,8 @@ target_values as (
         n_comments as n,
         share_of_comments_pct as value,
         share_of_comments_pct as tested_value,
-        {{ pct_se('share_of_comments_pct', 'n_comments') }} as se,
+        cast(null as double) as se,
+        n_mentions as k,
         is_reportable
     from themes
 ),
@@ -196,8 +199,10 @@ compared as (
         base.value as baseline_value,
         case when not measured_quarters.is_baseline then cur.value - base.value end as change,
         case
-            when not measured_quarters.is_baseline
-                then {{ change_z('cur.tested_value', 'base.tested_value', 'cur.se', 'base.se') }}
+            when measured_quarters.is_baseline then null
+            when cur.k is not null and base.k is not null
+                then {{ pooled_change_z('cur.k', 'cur.n', 'base.k', 'base.n') }}
+            else {{ change_z('cur.tested_value', 'base.tested_value', 'cur.se', 'base.se') }}
         end as change_z,
         coalesce(cur.is_reportable, false)
         and coalesce(base.is_reportable, false) as is_reportable,

@@ -88,12 +88,16 @@ metrics as (
         n_promoters,
         n_detractors,
         {{ pct('n_detractors', 'n_nps_mentions') }} as detractor_share_pct,
+        {{ wilson_ci('n_detractors', 'n_nps_mentions', 'low') }} as detractor_share_ci_low,
+        {{ wilson_ci('n_detractors', 'n_nps_mentions', 'high') }} as detractor_share_ci_high,
         {{ nps('n_promoters', 'n_detractors', 'n_nps_mentions') }} as nps_of_theme,
         {{ nps_ci('n_promoters', 'n_detractors', 'n_nps_mentions', 'low') }} as nps_of_theme_ci_low,
         {{ nps_ci('n_promoters', 'n_detractors', 'n_nps_mentions', 'high') }}
             as nps_of_theme_ci_high,
-        -- A share is reportable when its denominator is: n_comments, not the mentions.
-        n_comments >= {{ min_n }} as is_reportable
+        -- A share is reportable when its denominator is: n_comments, not the mentions; the
+        -- theme's NPS and detractor share rest on the mentions with an NPS answer.
+        n_comments >= {{ min_n }} as is_reportable,
+        n_nps_mentions >= {{ min_n }} as nps_of_theme_is_reportable
     from counted
 ),
 
@@ -132,9 +136,12 @@ final as (
         n_promoters,
         n_detractors,
         detractor_share_pct,
+        detractor_share_ci_low,
+        detractor_share_ci_high,
         nps_of_theme,
         nps_of_theme_ci_low,
         nps_of_theme_ci_high,
+        nps_of_theme_is_reportable,
         is_reportable,
         previous_quarter,
         previous_share_of_comments_pct,

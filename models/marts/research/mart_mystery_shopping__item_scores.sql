@@ -1,7 +1,13 @@
 -- Checklist item score % per quarter × brand × channel × location × item, with 'all' rollups
 -- over channel and location, our brand's score in the same cell and each item's weakness rank.
+-- The interval of a score % is Wilson's with the visits as the sample: k = the score share ×
+-- n_visits of n_visits. A visit's item share lies in [0, 1], so its variance is at most
+-- p (1 − p): the interval is exact for yes / no items and conservative for items of more
+-- points (their points are not independent trials, so Wilson over points would be too narrow).
 {%- set our_brand = var('our_brand', 'kokemus') %}
 {%- set min_n = var('min_reportable_n') %}
+{%- set visit_k = '(case when max_score_sum > 0 then 1e0 * n_visits * score_sum / max_score_sum '
+    ~ 'end)' %}
 
 with visit_items as (
     select * from {{ ref('stg_research__mystery_shopping') }}
@@ -47,6 +53,8 @@ scored as (
         score_sum,
         max_score_sum,
         {{ pct('score_sum', 'max_score_sum') }} as score_pct,
+        {{ wilson_ci(visit_k, 'n_visits', 'low') }} as score_ci_low,
+        {{ wilson_ci(visit_k, 'n_visits', 'high') }} as score_ci_high,
         n_visits >= {{ min_n }} as is_reportable
     from counted
 ),
@@ -87,6 +95,8 @@ final as (
         score_sum,
         max_score_sum,
         score_pct,
+        score_ci_low,
+        score_ci_high,
         is_reportable,
         weakness_rank,
         our_n_visits,

@@ -1,6 +1,7 @@
 -- Churn and retention per quarter × segment (plus segment = 'all'): customers active at the
--- start, lost, churn and retention % with a Wilson 95 % interval; customers acquired in the
--- quarter, and those acquired and lost within it, are reported beside the rate, not in it.
+-- start, lost, churn and retention % each with its Wilson 95 % interval (the retention interval
+-- is the churn interval mirrored: Wilson of the retained); customers acquired in the quarter,
+-- and those acquired and lost within it, are reported beside the rate, not in it.
 {%- set min_n = var('min_reportable_n') %}
 
 with counts as (
@@ -19,6 +20,10 @@ final as (
         {{ retention_rate_pct('lost', 'active_at_start') }} as retention_pct,
         {{ wilson_ci('lost', 'active_at_start', 'low') }} as churn_ci_low,
         {{ wilson_ci('lost', 'active_at_start', 'high') }} as churn_ci_high,
+        {{ wilson_ci('(active_at_start - lost)', 'active_at_start', 'low') }}
+            as retention_ci_low,
+        {{ wilson_ci('(active_at_start - lost)', 'active_at_start', 'high') }}
+            as retention_ci_high,
         active_at_start >= {{ min_n }} as is_reportable,
         acquired,
         acquired_and_lost,

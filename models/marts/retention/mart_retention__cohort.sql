@@ -1,6 +1,7 @@
 -- Cohort retention: cohort (quarter of the first completed order, else of creation) ×
 -- quarters since its start -> cohort size, customers still active at the end of that quarter
--- and their share. Only cohorts that start inside the observation window.
+-- and their share with its Wilson 95 % interval. Only cohorts that start inside the
+-- observation window.
 {%- set min_n = var('min_reportable_n') %}
 
 with customers as (
@@ -53,6 +54,8 @@ final as (
         cohort_size,
         active_at_end,
         {{ pct('active_at_end', 'cohort_size') }} as retention_pct,
+        {{ wilson_ci('active_at_end', 'cohort_size', 'low') }} as retention_ci_low,
+        {{ wilson_ci('active_at_end', 'cohort_size', 'high') }} as retention_ci_high,
         cohort_size >= {{ min_n }} as is_reportable
     from counted
 )
