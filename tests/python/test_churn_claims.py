@@ -55,9 +55,9 @@ CLEAR = {
         ),
         (
             "fi",
-            "Asiakkaat, joiden viimeisin vastaus oli arvostelija, poistuivat 5,0-kertaisesti "
-            "suosittelijoihin verrattuna (95\u00a0%:n LV [2,2; 11,2]): arvostelijoista poistui "
-            "10,0\u00a0% (n = 200), suosittelijoista 2,0\u00a0% (n = 400).",
+            "Asiakkaat, jotka olivat viimeisimmässä vastauksessaan arvostelijoita, poistuivat 5,0 "
+            "kertaa niin usein kuin suosittelijat (95\u00a0%:n LV [2,2; 11,2]): arvostelijoista "
+            "poistui 10,0\u00a0% (n = 200), suosittelijoista 2,0\u00a0% (n = 400).",
         ),
     ],
 )
