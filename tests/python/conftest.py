@@ -40,6 +40,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # A smaller sample than the demo's, still large enough for the planted effects.
 TEST_CUSTOMERS = 2500
 HELD_BACK_FILE = "survey_responses/responses_2025-Q4.csv"
+# What a quarantine reason says is accepted, written out: the loader's reasons end with these.
+ACCEPTED_TIMES = (
+    " (accepted: a real date and time as 2025-12-31, 2025-12-31 14:30:15, "
+    "2025-12-31T14:30:15+02:00, 31.12.2025 14.30.15, 31.12.2025 14.30, 31.12.2025 14:30:15, "
+    "31.12.2025 14:30 or 31.12.2025, the year in four digits)"
+)
+ACCEPTED_NUMBER = (
+    " (accepted: a number with at most 4 decimals and 14 digits before them, such as 1234.5, "
+    "1 234,50, 1,234.50 or -12,5)"
+)
+NO_SCORE = (
+    "no score at all (accepted: at least one of nps_score, csat_score, ces_score, "
+    "loyalty_score or a driver_<name> rating)"
+)
 
 
 @dataclass

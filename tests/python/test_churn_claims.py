@@ -55,9 +55,9 @@ CLEAR = {
         ),
         (
             "fi",
-            "Asiakkaat, joiden viimeisin vastaus oli arvostelija, poistuivat 5,0-kertaisesti "
-            "suosittelijoihin verrattuna (95\u00a0%:n LV [2,2; 11,2]): arvostelijoista poistui "
-            "10,0\u00a0% (n = 200), suosittelijoista 2,0\u00a0% (n = 400).",
+            "Asiakkaat, jotka olivat viimeisimmässä vastauksessaan arvostelijoita, poistuivat 5,0 "
+            "kertaa niin usein kuin suosittelijat (95\u00a0%:n LV [2,2; 11,2]): arvostelijoista "
+            "poistui 10,0\u00a0% (n = 200), suosittelijoista 2,0\u00a0% (n = 400).",
         ),
     ],
 )
@@ -135,9 +135,10 @@ def test_the_lost_minimum_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         ),
         (
             "fi",
-            "Asiakkaista, joiden viimeisin vastaus oli arvostelija, poistui 3,0\u00a0% "
-            "(n = 300) ja suosittelijoista 2,0\u00a0% (n = 400). Poistumien suhde 1,5 "
-            "(95\u00a0%:n LV [0,8; 2,8]) ei sulje pois sitä, että ryhmien poistuma on yhtä suuri.",
+            "Asiakkaista, jotka olivat viimeisimmässä vastauksessaan arvostelijoita, "
+            "poistui 3,0\u00a0% (n = 300) ja suosittelijoista 2,0\u00a0% (n = 400). "
+            "Poistumien suhde 1,5 (95\u00a0%:n LV [0,8; 2,8]) ei sulje pois sitä, "
+            "että ryhmien poistuma on yhtä suuri.",
         ),
     ],
 )

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from conftest import ACCEPTED_TIMES, NO_SCORE
+
 from orchestration.defs.ingest.loader import load_source
 from orchestration.defs.ingest.sources import CRM_CUSTOMERS, SURVEY_RESPONSES
 
@@ -59,9 +61,13 @@ def test_rows_are_typed_quarantined_with_reasons_and_counted(con, tmp_path: Path
     assert quarantined == [
         (5, 'nps_score out of range 0-10: "11"'),
         (6, "empty response_id"),
-        (7, 'unparseable responded_at: "31.02.2025"'),
-        (8, 'nps_score is not an integer: "7.5"; driver_service out of range 1-5: "6"'),
-        (9, "no score at all"),
+        (7, 'unparseable responded_at: "31.02.2025"' + ACCEPTED_TIMES),
+        (
+            8,
+            'nps_score is not an integer: "7.5" (accepted: a whole number from 0 to 10); '
+            'driver_service out of range 1-5: "6"',
+        ),
+        (9, NO_SCORE),
     ]
     drivers = con.execute("select count(*) from raw.survey_driver_scores").fetchall()[0][0]
     assert drivers == 3
@@ -136,3 +142,137 @@ def test_unreadable_file_is_rejected_and_others_still_load(con, tmp_path: Path) 
         ("survey_responses/ok.csv", "loaded"),
     ]
     assert result.files[0].message.startswith("survey_responses/broken.parquet: could not be read")
+
+
+def test_every_format_a_reason_names_as_accepted_really_loads(con, tmp_path: Path) -> None:
+    """The 'accepted:' texts are built from the parsing rules; each example they show loads."""
+    from orchestration.defs.ingest.loader import (
+        DECIMAL_EXAMPLES,
+        FINNISH_TIME_FORMATS,
+        ISO_TIME_EXAMPLES,
+        TIME_EXAMPLE,
+        _decimal,
+        _typed,
+        accepted_times,
+        time_examples,
+    )
+    from orchestration.defs.ingest.sources import Column
+    from orchestration.sql import literal
+
+    shown = accepted_times().removeprefix("a real date and time as ").split(", the year")[0]
+    examples = shown.replace(" or ", ", ").split(", ")
+    assert examples == [*ISO_TIME_EXAMPLES, *time_examples(FINNISH_TIME_FORMATS)]
+    assert len(examples) == 8
+    stamp = Column("t", "timestamp")
+    for example in examples:
+        (parsed,) = con.execute(
+            f"select strftime({_typed(stamp, literal(example))}, '%Y-%m-%d')"
+        ).fetchall()[0]
+        assert parsed == TIME_EXAMPLE.strftime("%Y-%m-%d"), example
+    values = [
+        con.execute(f"select cast({_decimal(literal(e))} as double)").fetchall()[0][0]
+        for e in DECIMAL_EXAMPLES
+    ]
+    assert values == [1234.5, 1234.5, 1234.5, -12.5]
+
+
+MIXED = (
+    "response_id,customer_id,survey,touchpoint,channel,responded_at,nps_score,csat_score,"
+    "ces_score,ces_scale,loyalty_score,driver_service,comment\n"
+    "R01,C1,rel,web,email,2025-04-01,9,,,,,,ok\n"
+    "R02,C1,rel,web,email,2025-04-01,11,,,,,,\n"
+    "R03,C1,rel,web,email,2025-04-01,12,,,,,,\n"
+    "R04,C1,rel,web,email,2025-04-01,-1,,,,,,\n"
+    "R05,C1,rel,web,email,eilen,8,,,,,,\n"
+    "R06,C1,rel,web,email,3.4.25,8,,,,,,\n"
+    "R07,C1,rel,web,email,2025-04-01,7.5,,,,,6,\n"
+    "R08,C1,rel,web,email,2025-04-01,,,6,1-5,,,\n"
+    "R09,C1,rel,web,email,2025-04-01,,,,,,,\n"
+    "R10,C1,rel,web,email\n"
+    "R11,C1,rel,web,email,2025-04-02,10,5,,,,,ok\n"
+)
+MIXED_REASONS = (
+    ("nps_score out of range 0-10", 3),
+    ("unparseable responded_at", 2),
+    ("ces_score out of range for its scale", 1),
+    ("driver_service out of range 1-5", 1),
+    ("malformed CSV line (missing columns)", 1),
+    ("no score at all", 1),
+    ("nps_score is not an integer", 1),
+)
+MIXED_LINE = (
+    "survey_responses/mixed.csv: 11 read, 2 loaded, 9 quarantined (3 × nps_score out of range "
+    "0-10, 2 × unparseable responded_at, 1 × ces_score out of range for its scale, "
+    "1 × driver_service out of range 1-5, 1 × malformed CSV line (missing columns), "
+    "1 × no score at all, 1 × nps_score is not an integer)"
+)
+
+
+def test_quarantine_reasons_are_counted_per_kind(con, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    write(inbox, "survey_responses/mixed.csv", MIXED)
+    (file,) = load_source(con, SURVEY_RESPONSES, inbox).files
+    assert (file.rows_read, file.rows_loaded, file.rows_quarantined) == (11, 2, 9)
+    assert file.reasons == MIXED_REASONS
+    assert file.summary() == MIXED_LINE
+    ces = con.execute("select reason from ops.quarantine where line = 9").fetchall()
+    assert ces == [
+        (
+            'ces_score out of range for its scale: "6" (accepted: a whole number from 1 to 7 '
+            "when ces_scale is 1-7 or empty, from 1 to 5 when ces_scale is 1-5)",
+        )
+    ]
+
+
+def test_summary_groups_thousands_and_names_excluded_rows() -> None:
+    from orchestration.defs.ingest.loader import FileResult
+
+    result = FileResult(
+        "survey_responses/q1.csv",
+        "loaded",
+        rows_read=1012,
+        rows_loaded=990,
+        rows_quarantined=10,
+        rows_excluded=12,
+        reasons=(("nps_score out of range 0-10", 7), ("unparseable responded_at", 3)),
+    )
+    assert result.summary() == (
+        "survey_responses/q1.csv: 1 012 read, 990 loaded, 10 quarantined "
+        "(7 × nps_score out of range 0-10, 3 × unparseable responded_at), 12 excluded"
+    )
+    clean = FileResult("crm_orders/o.csv", "loaded", rows_read=5, rows_loaded=5)
+    assert clean.summary() == "crm_orders/o.csv: 5 read, 5 loaded, 0 quarantined"
+
+
+def test_raw_asset_logs_and_records_why_rows_were_quarantined(tmp_path: Path, monkeypatch) -> None:
+    import dagster as dg
+
+    from orchestration.defs.ingest.assets import build_raw_asset
+    from orchestration.resources import DuckDBWarehouse
+
+    inbox = tmp_path / "inbox"
+    write(inbox, "survey_responses/mixed.csv", MIXED)
+    write(inbox, "survey_responses/clean.csv", HEADER + "R20,C1,rel,web,email,2025-04-01,9,,,,,\n")
+    monkeypatch.setenv("CX_INBOX", str(inbox))
+    monkeypatch.setenv("CX_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("CX_INBOX_SETTLE_SECONDS", "0")
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(
+        [build_raw_asset(SURVEY_RESPONSES)],
+        resources={"warehouse": DuckDBWarehouse()},
+        instance=instance,
+    )
+    logs = [
+        (e.level, e.user_message)
+        for e in instance.all_logs(result.run_id)
+        if not e.is_dagster_event and e.user_message.startswith("survey_responses/")
+    ]
+    assert logs == [
+        (20, "survey_responses/clean.csv: 1 read, 1 loaded, 0 quarantined"),
+        (30, MIXED_LINE),
+    ]
+    (materialization,) = result.asset_materializations_for_node(result.all_node_events[0].node_name)
+    metadata = materialization.metadata
+    assert metadata["rows_quarantined"].value == 9
+    assert metadata["quarantine_reasons"].value == f"- {MIXED_LINE}"
+    assert metadata["quarantine_reason_counts"].value == dict(MIXED_REASONS)

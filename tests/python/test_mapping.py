@@ -457,8 +457,12 @@ def test_an_unknown_label_quarantines_the_row_naming_label_and_column(con, tmp_p
         "select line, raw_row, reason from ops.quarantine"
     ).fetchall()
     assert line == 4
-    assert 'label "Somewhat satisfied"' in reason and "csat_score" in reason
-    assert CSAT_Q in reason
+    assert reason == (
+        f'label "Somewhat satisfied" of csat_score (column {CSAT_Q!r}) not in the labels of '
+        '_mapping.yml (accepted: "very dissatisfied", "dissatisfied", "neutral", "satisfied", '
+        '"very satisfied")'
+    )
+    assert result.reasons == (("csat_score label not in the labels of _mapping.yml", 1),)
     assert set(json.loads(raw_row)) <= {
         *SURVEY_RESPONSES.column_names,
         "driver_price",
@@ -608,3 +612,24 @@ def test_a_contract_file_whose_first_answer_says_response_is_not_surveymonkey(co
     write(inbox / "survey_responses", "contract.csv", rows)
     (result,) = load_source(con, SURVEY_RESPONSES, inbox).files
     assert (result.status, result.rows_loaded) == ("loaded", len(ANSWERS)), result.message
+
+
+def test_an_unparseable_time_in_a_mapped_export_names_the_tools_formats(con, tmp_path: Path):
+    folder = tmp_path / "inbox" / "survey_responses"
+    rows = surveymonkey_rows()
+    rows[3][3] = "eilen"  # End Date of the second answer
+    write(folder, "Sheet_1.csv", rows)
+    write_mapping(folder, SURVEYMONKEY_MAPPING)
+    (result,) = load_source(con, SURVEY_RESPONSES, tmp_path / "inbox").files
+    assert (result.rows_loaded, result.rows_quarantined) == (3, 1)
+    assert result.reasons == (("unparseable responded_at", 1),)
+    assert con.execute("select line, reason from ops.quarantine").fetchall() == [
+        (
+            4,
+            'unparseable responded_at: "eilen" (accepted: a real date and time as 2025-12-31, '
+            "2025-12-31 14:30:15, 2025-12-31T14:30:15+02:00, 12/31/2025 02:30:15 PM, "
+            "12/31/2025 02:30 PM, 12/31/2025 14:30:15, 12/31/2025 14:30, 31.12.2025 14.30.15, "
+            "31.12.2025 14.30, 31.12.2025 14:30:15, 31.12.2025 14:30 or 31.12.2025, the year in "
+            "four digits, or the format given as date_format in _mapping.yml)",
+        )
+    ]

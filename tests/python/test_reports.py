@@ -823,3 +823,93 @@ def test_a_mart_the_report_reads_that_is_missing_fails_naming_it(
     with pytest.raises(ReportDataError, match=r"cannot read marts\.mart_churn__score_group"):
         render_reports(warehouse, out)
     assert not (out / "en" / "2025-Q2").exists()
+
+
+# --- the leadership page's language -----------------------------------------------------------
+
+# Words of the code base, not of the reader: seeds, warehouse schemas, doc files, mart names; and
+# the Finnish terms the vocabulary replaced (kohderyhmä, kosketuspiste).
+DEVELOPER_WORDS = re.compile(r"seed|\bops\.|\.md\b|mart_|Segmentti|Kontaktipiste", re.IGNORECASE)
+
+
+def _add_theme_and_load_marts(path: Path) -> Path:
+    """A theme with a quoted comment and the load totals for 2025-Q2 (themes, freshness)."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(
+            "insert into seeds.verbatim_themes values "
+            "('queue', 'Jonotus', 'Queueing', 'waiting in line')"
+        )
+        con.execute(
+            "insert into marts.mart_themes__quarter (theme_key, quarter, quarter_start, "
+            "touchpoint, theme_id, n_comments, n_mentions, share_of_comments_pct, "
+            "n_nps_mentions, n_promoters, n_detractors, detractor_share_pct, nps_of_theme, "
+            "is_reportable) values ('k', '2025-Q2', '2025-04-01', 'all', 'queue', 400, 80, "
+            "20.0, 80, 10, 50, 62.5, -50.0, true)"
+        )
+        con.execute(
+            "insert into marts.mart_verbatims__quarter (quarter, quarter_start, theme_id, "
+            "verbatim_rank, response_id, touchpoint, language, nps_score, comment) values "
+            "('2025-Q2', '2025-04-01', 'queue', 1, 'R1', 'store', 'fi', 2, 'Jono oli pitkä')"
+        )
+        con.execute(
+            "insert into marts.mart_pipeline__loads (source, files_loaded, files_rejected, "
+            "rows_read, rows_loaded, rows_quarantined, rows_excluded, last_loaded_at) values "
+            "('all', 7, 0, 1010, 1000, 10, 0, '2025-07-02 08:00:00+00')"
+        )
+    finally:
+        con.close()
+    return path
+
+
+def test_pages_name_no_seed_table_or_file_and_use_one_vocabulary(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "words"
+    render_reports(_add_theme_and_load_marts(_add_section_marts(warehouse)), out)
+    en = visible_text(_read(out, "en/2025-Q2/index.html"))
+    fi = visible_text(_read(out, "fi/2025-Q2/index.html"))
+    # The sections that used to name a seed, a table or a doc file are on the pages.
+    assert "Kommenttien teemat (muokattava sanasto), kaikki kosketuspisteet" in fi
+    assert "Themes in the comments (editable lexicon), all touchpoints" in en
+    assert "1\u00a0010 riviä luettu = 1\u00a0000 ladattu + 10 karanteenissa syineen." in fi
+    assert "1,010 rows read = 1,000 loaded + 10 quarantined with their reason." in en
+    assert "Teemat: jokaista kommenttia verrataan sanaston hakulausekkeisiin" in fi
+    assert "Kohderyhmä" in fi and "Kosketuspiste" in fi and "Kohderyhmittäin" in fi
+    assert DEVELOPER_WORDS.findall(fi) == []
+    assert DEVELOPER_WORDS.findall(en) == []
+
+
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings(v)]
+    return [node] if isinstance(node, str) else []
+
+
+@pytest.mark.parametrize("lang", ["en", "fi"])
+def test_no_locale_text_names_a_seed_table_or_file(lang: str) -> None:
+    """Every text a page can show, including sections the fixtures above do not render."""
+    texts = _strings(yaml.safe_load((LOCALES_DIR / f"{lang}.yml").read_text(encoding="utf-8")))
+    assert len(texts) > 250
+    assert [s for s in texts if DEVELOPER_WORDS.search(s)] == []
+
+
+def test_r_squared_is_a_share_of_the_variation_of_nps() -> None:
+    en, fi = load_locale("en").text, load_locale("fi").text
+    assert en["drivers_r2"].format(r2="0.70", n="120") == (
+        "The drivers together explain R² = 0.70 of the variation in the NPS answers (n = 120)."
+    )
+    assert fi["drivers_r2"].format(r2="0,70", n="120") == (
+        "Ajurit selittävät yhdessä R² = 0,70 NPS-vastausten vaihtelusta (n = 120)."
+    )
+    assert "less than R² = 0.10 of the variation in the NPS answers" in en["drivers_low_r2"].format(
+        cells="x", min_r2="0.10"
+    )
+    assert "alle R² = 0,10 NPS-vastausten vaihtelusta" in fi["drivers_low_r2"].format(
+        cells="x", min_r2="0,10"
+    )
+    assert "alle R² = 0,10 NPS-vastausten vaihtelusta" in fi["summary_no_proposals_r2"].format(
+        min_r2="0,10"
+    )

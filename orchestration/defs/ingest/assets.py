@@ -1,5 +1,7 @@
 """Raw assets: one per inbox source, each loading its new files into DuckDB's raw schema."""
 
+from collections import Counter
+
 import dagster as dg
 
 from orchestration.defs.ingest.lake import sync_loads
@@ -20,6 +22,10 @@ def _metadata(
     result: SourceResult, table_rows: int, lake_loads: list[int]
 ) -> dict[str, dg.MetadataValue]:
     rejected = [f"{f.message}" for f in result.files if f.status == "rejected"]
+    quarantined = [f for f in result.files if f.status == "loaded" and f.rows_quarantined]
+    counted: Counter[str] = Counter()
+    for f in quarantined:
+        counted.update(dict(f.reasons))
     return {
         "files_loaded": dg.MetadataValue.int(result.count("loaded")),
         "files_skipped": dg.MetadataValue.int(result.count("skipped")),
@@ -32,6 +38,13 @@ def _metadata(
         "lake_loads_written": dg.MetadataValue.int(len(lake_loads)),
         "rejections": dg.MetadataValue.md(
             "\n".join(f"- {m}" for m in rejected) if rejected else "none"
+        ),
+        # Why rows were left out, without opening the warehouse: per file, and in all.
+        "quarantine_reasons": dg.MetadataValue.md(
+            "\n".join(f"- {f.summary()}" for f in quarantined) if quarantined else "none"
+        ),
+        "quarantine_reason_counts": dg.MetadataValue.json(
+            dict(sorted(counted.items(), key=lambda kv: (-kv[1], kv[0])))
         ),
     }
 
@@ -71,10 +84,8 @@ def build_raw_asset(source: Source) -> dg.AssetsDefinition:
             elif f.status == "deferred":
                 context.log.warning(f.message)
             elif f.status == "loaded":
-                context.log.info(
-                    f"{f.file}: read {f.rows_read}, loaded {f.rows_loaded}, "
-                    f"quarantined {f.rows_quarantined}"
-                )
+                # A file with quarantined rows is a warning: its line says why they were left out.
+                (context.log.warning if f.rows_quarantined else context.log.info)(f.summary())
         return dg.MaterializeResult(metadata=_metadata(result, table_rows, lake_loads))
 
     return _raw_asset

@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -39,11 +41,19 @@ FINNISH_TIME_FORMATS = (
     "%d.%m.%Y %H:%M",
     "%d.%m.%Y",
 )
+# Times with an offset, or without one (CX_TIMEZONE), that DuckDB's timestamptz cast reads;
+# tests/python/test_loader.py loads each, so the quarantine reason cannot promise more.
+ISO_TIME_EXAMPLES = ("2025-12-31", "2025-12-31 14:30:15", "2025-12-31T14:30:15+02:00")
+# The date and time the other formats are shown with in a quarantine reason.
+TIME_EXAMPLE = datetime(2025, 12, 31, 14, 30, 15)
+# Decimals: decimal(DIGITS, PLACES); the parsing patterns and the reason text both use them.
+DECIMAL_DIGITS, DECIMAL_PLACES = 18, 4
+DECIMAL_EXAMPLES = ("1234.5", "1 234,50", "1,234.50", "-12,5")
 SQL_TYPES = {
     "text": "varchar",
     "int": "integer",
     "timestamp": "timestamptz",
-    "decimal": "decimal(18, 4)",
+    "decimal": f"decimal({DECIMAL_DIGITS}, {DECIMAL_PLACES})",
 }
 META_COLUMNS = "_load_id integer not null, _file varchar not null, _line bigint not null"
 SNAPSHOT_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
@@ -62,6 +72,26 @@ class FileResult:
     rows_quarantined: int = 0
     rows_excluded: int = 0  # not answers (Qualtrics previews, spam), or loaded before
     message: str = ""
+    # What was wrong with the quarantined rows, counted: (kind, rows), most rows first. A row
+    # with two problems counts under both.
+    reasons: tuple[tuple[str, int], ...] = ()
+
+    def summary(self) -> str:
+        """The run's log line for a loaded file: counts, and why rows were left out."""
+        text = (
+            f"{self.file}: {_n(self.rows_read)} read, {_n(self.rows_loaded)} loaded, "
+            f"{_n(self.rows_quarantined)} quarantined"
+        )
+        if self.reasons:
+            text += " (" + ", ".join(f"{_n(n)} × {kind}" for kind, n in self.reasons) + ")"
+        if self.rows_excluded:
+            text += f", {_n(self.rows_excluded)} excluded"
+        return text
+
+
+def _n(count: int) -> str:
+    """1 000 000: thousands grouped with a space, as in the report's Finnish numbers."""
+    return f"{count:,}".replace(",", " ")
 
 
 @dataclass
@@ -155,13 +185,14 @@ def _value(pos: int | None) -> str:
 def _decimal(v: str) -> str:
     """Decimal text in Finnish (1 234,50) or international (1,234.50 / 1234.50) form."""
     t = f"regexp_replace({v}, '{THOUSANDS_SPACES}', '', 'g')"
+    places, sql_type = f"{{1,{DECIMAL_PLACES}}}", SQL_TYPES["decimal"]
     return (
-        f"case when regexp_full_match({t}, '[+-]?[0-9]+(,[0-9]{{1,4}})?') "
-        f"then try_cast(replace({t}, ',', '.') as decimal(18, 4)) "
-        f"when regexp_full_match({t}, '[+-]?[0-9]{{1,3}}(,[0-9]{{3}})+([.][0-9]{{1,4}})?') "
-        f"then try_cast(replace({t}, ',', '') as decimal(18, 4)) "
-        f"when regexp_full_match({t}, '[+-]?[0-9]+([.][0-9]{{1,4}})?') "
-        f"then try_cast({t} as decimal(18, 4)) end"
+        f"case when regexp_full_match({t}, '[+-]?[0-9]+(,[0-9]{places})?') "
+        f"then try_cast(replace({t}, ',', '.') as {sql_type}) "
+        f"when regexp_full_match({t}, '[+-]?[0-9]{{1,3}}(,[0-9]{{3}})+([.][0-9]{places})?') "
+        f"then try_cast(replace({t}, ',', '') as {sql_type}) "
+        f"when regexp_full_match({t}, '[+-]?[0-9]+([.][0-9]{places})?') "
+        f"then try_cast({t} as {sql_type}) end"
     )
 
 
@@ -198,39 +229,113 @@ def _out_of_range(column: Column, typed: str, scale_value: str | None) -> str | 
     return None
 
 
-def _problems(column: Column, v: str, scale_value: str | None = None) -> list[str]:
-    """SQL expressions that give a reason text when the value is wrong, else NULL."""
+# -- what is wrong with a value, and what would be accepted -------------------------------------
+# The texts below are built from the same constants and declarations as the parsing SQL above
+# (formats, decimal places, ranges, scales, allowed values), so a reason never promises another
+# format than the loader reads.
+
+
+def accepted_integer(column: Column) -> str:
+    if column.scales:
+        scale_col, ranges = column.scales
+        default = column.range or next(iter(ranges.values()))
+        by_range: dict[tuple[int, int], list[str]] = {}
+        for name, lo_hi in ranges.items():
+            by_range.setdefault(lo_hi, []).append(name)
+        by_range.setdefault(default, []).append("empty")
+        return "a whole number " + ", ".join(
+            f"from {lo} to {hi} when {scale_col} is {' or '.join(names)}"
+            for (lo, hi), names in by_range.items()
+        )
+    if column.range:
+        return f"a whole number from {column.range[0]} to {column.range[1]}"
+    return "a whole number"
+
+
+def accepted_decimal() -> str:
+    return (
+        f"a number with at most {DECIMAL_PLACES} decimals and "
+        f"{DECIMAL_DIGITS - DECIMAL_PLACES} digits before them, such as "
+        f"{', '.join(DECIMAL_EXAMPLES[:-1])} or {DECIMAL_EXAMPLES[-1]}"
+    )
+
+
+def time_examples(formats: tuple[str, ...]) -> list[str]:
+    """Each strptime format as the date TIME_EXAMPLE written in it, without repeats."""
+    return list(dict.fromkeys(TIME_EXAMPLE.strftime(f) for f in formats))
+
+
+def accepted_times(formats: tuple[str, ...] = FINNISH_TIME_FORMATS, hint: str = "") -> str:
+    shown = list(dict.fromkeys([*ISO_TIME_EXAMPLES, *time_examples(formats)]))
+    return (
+        f"a real date and time as {', '.join(shown[:-1])} or {shown[-1]}, the year in four "
+        f"digits{hint}"
+    )
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One check of a row: `when` is SQL that is true when the row breaks it; `kind` names what
+    is wrong without the value (the log counts rows per kind); `shown` is SQL for the value the
+    reason quotes; `accepted` says in words what would have loaded."""
+
+    when: str
+    kind: str
+    shown: str | None = None
+    accepted: str | None = None
+
+    def reason(self) -> str:
+        text = literal(self.kind)
+        if self.shown:
+            text += f" || ': \"' || {self.shown} || '\"'"
+        if self.accepted:
+            text += f" || {literal(f' (accepted: {self.accepted})')}"
+        return f"case when {self.when} then {text} end"
+
+    def counted(self) -> str:
+        return f"case when {self.when} then {literal(self.kind)} end"
+
+
+def _problems(
+    column: Column,
+    v: str,
+    scale_value: str | None = None,
+    time_formats: tuple[str, ...] = FINNISH_TIME_FORMATS,
+    time_hint: str = "",
+) -> list[Problem]:
+    """What can be wrong with one value of the column, each with what is accepted."""
     name = column.name
-    shown = f"'\"' || {v} || '\"'"
     typed = _typed(column, v)
+    wrong = f"{v} is not null and {typed} is null"
     checks = []
     if column.not_empty:
-        checks.append(f"case when {v} is null then 'empty {name}' end")
+        checks.append(Problem(f"{v} is null", f"empty {name}"))
     if column.kind == "int":
-        checks.append(
-            f"case when {v} is not null and {typed} is null "
-            f"then '{name} is not an integer: ' || {shown} end"
-        )
+        checks.append(Problem(wrong, f"{name} is not an integer", v, accepted_integer(column)))
         out = _out_of_range(column, typed, scale_value)
-        if out:
-            lo_hi = f"{column.range[0]}-{column.range[1]}" if column.range else ""
-            label = f"out of range {lo_hi}" if not column.scales else "out of range for its scale"
-            checks.append(f"case when {out} then '{name} {label}: ' || {shown} end")
+        if out and column.scales:
+            checks.append(
+                Problem(out, f"{name} out of range for its scale", v, accepted_integer(column))
+            )
+        elif out and column.range:
+            # The kind names the range: it says what is accepted.
+            lo, hi = column.range
+            checks.append(Problem(out, f"{name} out of range {lo}-{hi}", v))
     elif column.allowed:
         known = ", ".join(literal(a) for a in column.allowed)
+        # The kind lists the allowed values: it says what is accepted (in any letter case).
         checks.append(
-            f"case when {v} is not null and lower({v}) not in ({known}) "
-            f"then '{name} not one of {'/'.join(column.allowed)}: ' || {shown} end"
+            Problem(
+                f"{v} is not null and lower({v}) not in ({known})",
+                f"{name} not one of {'/'.join(column.allowed)}",
+                v,
+            )
         )
     elif column.kind == "decimal":
-        checks.append(
-            f"case when {v} is not null and {typed} is null "
-            f"then '{name} is not a number: ' || {shown} end"
-        )
+        checks.append(Problem(wrong, f"{name} is not a number", v, accepted_decimal()))
     elif column.kind == "timestamp":
         checks.append(
-            f"case when {v} is not null and {typed} is null "
-            f"then 'unparseable {name}: ' || {shown} end"
+            Problem(wrong, f"unparseable {name}", v, accepted_times(time_formats, time_hint))
         )
     return checks
 
@@ -309,37 +414,55 @@ def _check_scales(
 
 
 def _build_select(
-    source: Source, cmap: ColumnMap, snapshot_date: str | None, row_reason: str | None = None
-) -> tuple[str, str]:
-    """Typed projection and the reason expression over temp table _in."""
-    exprs, reasons = [], [row_reason] if row_reason else []
+    source: Source, cmap: ColumnMap, snapshot_date: str | None, read: ReadResult | None = None
+) -> tuple[str, str, str]:
+    """Typed projection, the reason expression and the list of problem kinds, over `_in`."""
+    exprs, problems = [], []
+    time_formats, time_hint = FINNISH_TIME_FORMATS, ""
+    if read is not None and read.time_formats:
+        # A mapped export: its entry's and tool's formats, then the contract's.
+        time_formats = tuple(dict.fromkeys(read.time_formats + FINNISH_TIME_FORMATS))
+        time_hint = f", or the format given as date_format in {mapping.MAPPING_FILE}"
     for column in source.columns:
         v = _value(cmap.canonical.get(column.name))
         scale = None
         if column.scales:
             scale = _value(cmap.canonical.get(column.scales[0]))
         exprs.append(f"{_typed(column, v)} as {quote(column.name)}")
-        reasons.extend(_problems(column, v, scale))
+        problems.extend(_problems(column, v, scale, time_formats, time_hint))
     for name, pos in cmap.wide.items():
-        reasons.extend(_problems(Column(name, "int", range=source.wide_range), _value(pos)))
+        problems.extend(_problems(Column(name, "int", range=source.wide_range), _value(pos)))
     if source.row_rules:
         values = {c.name: _value(cmap.canonical.get(c.name)) for c in source.columns}
         names = {n: _typed(c, values[n]) for n, c in zip(values, source.columns, strict=True)}
         names |= {f"{n}_text": v for n, v in values.items()}
-        reasons.extend(
-            f"case when {rule.when.format(**names)} then {literal(rule.reason)} end"
-            for rule in source.row_rules
+        problems.extend(
+            Problem(rule.when.format(**names), rule.reason) for rule in source.row_rules
         )
     if source.at_least_one_of:
         scored = [_value(cmap.canonical.get(c)) for c in source.at_least_one_of]
         scored += [_value(pos) for pos in cmap.wide.values()]
-        reasons.append(
-            f"case when coalesce({', '.join(scored)}) is null then 'no score at all' end"
+        scores = ", ".join(source.at_least_one_of)
+        if source.wide_prefix:
+            scores += f" or a {source.wide_prefix}<name> rating"
+        problems.append(
+            Problem(
+                f"coalesce({', '.join(scored)}) is null",
+                "no score at all",
+                None,
+                f"at least one of {scores}",
+            )
         )
     if snapshot_date:
         exprs.append(f"date {literal(snapshot_date)} as extracted_at")
+    reasons = ([read.row_reason] if read is not None and read.row_reason else []) + [
+        p.reason() for p in problems
+    ]
     reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "null"
-    return ", ".join(exprs), reason
+    kinds = f"[{', '.join(p.counted() for p in problems)}]::varchar[]"
+    if read is not None and read.row_kinds:
+        kinds = f"list_concat({read.row_kinds}, {kinds})"
+    return ", ".join(exprs), reason, kinds
 
 
 def _raw_row(header: list[str]) -> str:
@@ -425,7 +548,7 @@ def _insert(
     snapshot_date: str | None,
     mapped: mapping.Mapped | None = None,
 ) -> FileResult:
-    select, reason = _build_select(source, cmap, snapshot_date, read.row_reason)
+    select, reason, kinds = _build_select(source, cmap, snapshot_date, read)
     wide_select = "".join(f", {_value(p)} as {quote(w)}" for w, p in cmap.wide.items())
     prefix = source.wide_prefix or ""
     con.execute("begin transaction")
@@ -434,7 +557,7 @@ def _insert(
         meta = f"{load_id} as _load_id, {literal(rel)} as _file, _in._line as _line"
         con.execute(
             f"create temp table _checked as select {select}, {meta}, {reason} as _reason, "
-            f"{_raw_row(read.header)} as _raw_row{wide_select} from _in"
+            f"{kinds} as _kinds, {_raw_row(read.header)} as _raw_row{wide_select} from _in"
         )
         target_cols = list(source.column_names) + (["extracted_at"] if snapshot_date else [])
         cols = ", ".join(quote(c) for c in target_cols)
@@ -468,6 +591,16 @@ def _insert(
         parsed, loaded = con.execute(
             "select count(*), count(*) filter (where _reason is null) from _checked"
         ).fetchall()[0]
+        kinds_counted = Counter(
+            dict(
+                con.execute(
+                    "select kind, count(*) from (select unnest(_kinds) as kind from _checked "
+                    "where _reason is not null) where kind is not null group by kind"
+                ).fetchall()
+            )
+        )
+        # The reader's reasons read "malformed CSV line (<kind>): <parser message>".
+        kinds_counted.update(why.partition(": ")[0] for _, _, why in read.malformed)
         excluded = mapped.excluded if mapped else 0
         rows_read = parsed + len(read.malformed) + excluded
         left_out = mapped.left_out if mapped else cmap.extra
@@ -504,6 +637,7 @@ def _insert(
         rows_loaded=loaded,
         rows_quarantined=rows_read - loaded - excluded,
         rows_excluded=excluded,
+        reasons=tuple(sorted(kinds_counted.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
 
 

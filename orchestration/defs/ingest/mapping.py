@@ -372,7 +372,7 @@ def apply_mapping(
     kinds = {c.name: c.kind for c in source.columns}
     drivers = [c for c in entry.columns if c not in kinds]
     names = list(source.column_names) + drivers
-    exprs, reasons = [], []
+    exprs, reasons, reason_kinds = [], [], []
     derived = (
         source is SURVEY_RESPONSES
         and "response_id" not in entry.columns
@@ -386,11 +386,17 @@ def apply_mapping(
                     f"when {literal(t)} then {literal(n)}" for t, n in entry.labels[name].items()
                 )
                 mapped = f"case lower({v}) {cases} end"
+                accepted = ", ".join(f'"{t}"' for t in entry.labels[name])
+                unknown = f"{v} is not null and {mapped} is null"
                 reasons.append(
-                    f"case when {v} is not null and {mapped} is null then "
+                    f"case when {unknown} then "
                     f"'label \"' || {v} || '\" of ' || {literal(name)} || ' (column ' || "
                     f"{literal(repr(found[name].name))} || ') not in the labels of "
-                    f"{MAPPING_FILE}' end"
+                    f"{MAPPING_FILE} (accepted: ' || {literal(accepted)} || ')' end"
+                )
+                reason_kinds.append(
+                    f"case when {unknown} then "
+                    f"{literal(f'{name} label not in the labels of {MAPPING_FILE}')} end"
                 )
                 v = mapped
             elif kinds.get(name) == "timestamp":
@@ -405,6 +411,7 @@ def apply_mapping(
             exprs.append("cast(null as varchar)")
     select = ", ".join(f"{e} as c{i}" for i, e in enumerate(exprs))
     reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "null"
+    kind_list = f"[{', '.join(reason_kinds)}]::varchar[]"
 
     header_lines = ", ".join(str(n) for n in layout.header_lines) or "null"
     keep = f"_line not in ({header_lines})" if layout.header_lines else "true"
@@ -425,8 +432,8 @@ def apply_mapping(
             notes.append(f"{excluded} Qualtrics preview or spam row(s) excluded")
     con.execute("drop table if exists _mapped")
     con.execute(
-        f"create temp table _mapped as select {select}, _line, {reason} as _map_reason "
-        f"from _in where {keep}"
+        f"create temp table _mapped as select {select}, _line, {reason} as _map_reason, "
+        f"{kind_list} as _map_kinds from _in where {keep}"
     )
     con.execute("drop table _in")
     con.execute("alter table _mapped rename to _in")
@@ -456,7 +463,14 @@ def apply_mapping(
         (line, "(not kept: a line of a mapped export that could not be parsed)", why)
         for line, _, why in read.malformed
     ]
-    mapped_read = replace(read, header=names, malformed=malformed, row_reason="_in._map_reason")
+    mapped_read = replace(
+        read,
+        header=names,
+        malformed=malformed,
+        row_reason="_in._map_reason",
+        row_kinds="_in._map_kinds",
+        time_formats=formats,
+    )
     return Mapped(mapped_read, entry.files, layout.tool, excluded, left_out, notes)
 
 

@@ -49,8 +49,12 @@ class ReadResult:
     encoding: str = "utf-8"
     delimiter: str | None = None
     sheet: str | None = None
-    # SQL over `_in` giving a reason found before typing (a label not in _mapping.yml), or None.
+    # SQL over `_in` giving a reason found before typing (a label not in _mapping.yml), or None,
+    # and the list of those reasons' kinds (what the run's log counts).
     row_reason: str | None = None
+    row_kinds: str | None = None
+    # A mapped export's strptime formats for its times (tried before the contract's), or None.
+    time_formats: tuple[str, ...] | None = None
 
 
 def scan_bytes(path: Path) -> FileScan:
