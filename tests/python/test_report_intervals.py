@@ -249,7 +249,7 @@ def test_retention_has_its_interval_and_csat_churn_sits_beside_nps_churn(
     # the CSAT table follows the NPS one, and the NPS finding still reads the NPS groups only
     nps_at = churn.index("Promoter" if lang == "en" else "Suosittelija")
     assert nps_at < churn.index(csat)
-    assert ("5.0×" if lang == "en" else "5,0-kertaisesti") in churn
+    assert ("5.0×" if lang == "en" else "5,0 kertaa niin usein") in churn
 
 
 def test_cohort_cells_mystery_items_and_themes_carry_their_interval(section_site: Path) -> None:
