@@ -9,8 +9,9 @@ import csv
 import io
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import openpyxl
@@ -40,6 +41,7 @@ ANSWERS = [
     ("R_4", "C4", datetime(2025, 1, 2, 0, 30, 0), None, 3, 5, None, "Kiitos!\nHyvä", "dan"),
 ]
 SECRET_MARKERS = ("@example.com", "192.0.2.")
+HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 def email(who: str) -> str:
@@ -79,7 +81,7 @@ def write_mapping(folder: Path, text: str) -> None:
     (folder / "_mapping.yml").write_text(text, encoding="utf-8")
 
 
-def contract_rows() -> list[list[object]]:
+def contract_rows(answers=ANSWERS, touchpoint: str = "store") -> list[list[object]]:
     header = [
         "response_id",
         "customer_id",
@@ -94,8 +96,8 @@ def contract_rows() -> list[list[object]]:
         "comment",
     ]
     rows = [
-        [rid, cust, "relationship", "store", "", at.isoformat(), nps, csat, price, staff, comment]
-        for rid, cust, at, nps, csat, price, staff, comment, _ in ANSWERS
+        [rid, cust, "relationship", touchpoint, "", at.isoformat(), nps, csat, price, staff, text]
+        for rid, cust, at, nps, csat, price, staff, text, _ in answers
     ]
     return [header, *rows]
 
@@ -180,7 +182,9 @@ QUALTRICS_MAPPING = f"""\
 """
 
 
-def qualtrics_rows(status: tuple[str, str, str], as_datetime: bool = False) -> list[list[object]]:
+def qualtrics_rows(
+    status: tuple[str, str, str], as_datetime: bool = False, answers=ANSWERS
+) -> list[list[object]]:
     """Ids, texts, ImportIds, then the answers and one preview and one spam row."""
     answer, preview, spam = status
     cols = QUALTRICS_META + QUALTRICS_QUESTIONS
@@ -206,7 +210,7 @@ def qualtrics_rows(status: tuple[str, str, str], as_datetime: bool = False) -> l
             comment,
         ]
 
-    for i, answer_row in enumerate(ANSWERS):
+    for i, answer_row in enumerate(answers):
         rows.append(row(i, *answer_row, answer))
     rows.append(row(8, "R_prev", "C9", datetime(2024, 11, 1), 0, 1, 1, 1, "", "p", preview))
     rows.append(row(9, "R_spam", "C9", datetime(2024, 11, 2), 0, 1, 1, 1, "buy", "s", spam))
@@ -230,7 +234,7 @@ SURVEYMONKEY_MAPPING = f"""\
 """
 
 
-def surveymonkey_rows() -> list[list[object]]:
+def surveymonkey_rows(answers=ANSWERS) -> list[list[object]]:
     row1 = [
         "Respondent ID",
         "Collector ID",
@@ -249,7 +253,7 @@ def surveymonkey_rows() -> list[list[object]]:
     ]
     row2 = [""] * 9 + ["Response", "Response", "Price", "Staff", "Open-Ended Response"]
     rows: list[list[object]] = [row1, row2]
-    for i, (rid, cust, at, nps, csat, price, staff, comment, who) in enumerate(ANSWERS):
+    for i, (rid, cust, at, nps, csat, price, staff, comment, who) in enumerate(answers):
         when = at.strftime("%m/%d/%Y %I:%M:%S %p")
         rows.append(
             [rid, "4321", when, when, ip(i), email(who), who.title(), "Smith", cust, nps]
@@ -310,12 +314,12 @@ TYPEFORM_MAPPING = """\
 """
 
 
-def typeform_rows() -> list[list[object]]:
+def typeform_rows(answers=ANSWERS) -> list[list[object]]:
     header = ["#", NPS_Q, CSAT_Q, "Price", "Staff", "Anything else?", "Your e-mail"]
     header += ["customer_id", "Start Date (UTC)", "Submit Date (UTC)", "Network ID"]
     rows: list[list[object]] = [header]
-    for rid, cust, at, nps, csat, price, staff, comment, who in ANSWERS:
-        utc = at - timedelta(hours=2)  # Helsinki is UTC+2 in Nov-Jan
+    for rid, cust, at, nps, csat, price, staff, comment, who in answers:
+        utc = at.replace(tzinfo=HELSINKI).astimezone(UTC)  # Submit Date (UTC)
         when = utc.strftime("%Y-%m-%d %H:%M:%S")
         rows.append([rid, nps, csat, price, staff, comment, email(who), cust, when, when, "ab12"])
     return rows
@@ -336,14 +340,14 @@ FORMBRICKS_MAPPING = """\
 """
 
 
-def formbricks_rows() -> list[list[object]]:
+def formbricks_rows(answers=ANSWERS) -> list[list[object]]:
     header = ["No.", "Response ID", "Timestamp", "Finished", "Survey ID"]
     header += ["Formbricks ID (internal)", "User ID", "Notes", "Tags", "source", "url"]
     header += ["userAgent - browser", "userAgent - os", "userAgent - device"]
     header += [f"1. {NPS_Q}", f"2. {CSAT_Q}", "3. Price", "4. Staff", "5. Anything else?"]
     header += ["6. Your e-mail"]
     rows: list[list[object]] = [header]
-    for i, (rid, cust, at, nps, csat, price, staff, comment, who) in enumerate(ANSWERS):
+    for i, (rid, cust, at, nps, csat, price, staff, comment, who) in enumerate(answers):
         when = at.strftime("%Y-%m-%d %H:%M:%S")
         rows.append(
             [i + 1, rid, when, "Yes", "s1", "", cust, "", "", "", "https://x.test", "Chrome"]
@@ -367,22 +371,23 @@ TOOLS = {
 }
 
 
-def tool_rows(tool: str) -> list[list[object]]:
+def tool_rows(tool: str, answers=ANSWERS) -> list[list[object]]:
     if tool == "qualtrics_2016_csv":  # row 3 as {'ImportId': 'QID1'}, Status as numbers
-        rows = qualtrics_rows(("0", "1", "8"))
+        rows = qualtrics_rows(("0", "1", "8"), answers=answers)
         rows[2] = ["{'ImportId': '" + json.loads(c)["ImportId"] + "'}" for c in map(str, rows[2])]
         return rows
     if tool.startswith("qualtrics"):
         return qualtrics_rows(
             ("IP Address", "Survey Preview", "Spam") if tool.endswith("csv") else ("0", "1", "8"),
             as_datetime=tool.endswith("xlsx"),
+            answers=answers,
         )
     return {
         "surveymonkey": surveymonkey_rows,
         "google_forms": google_forms_rows,
         "typeform": typeform_rows,
         "formbricks": formbricks_rows,
-    }[tool.rsplit("_", 1)[0]]()
+    }[tool.rsplit("_", 1)[0]](answers)
 
 
 @pytest.mark.parametrize("tool", list(TOOLS))
