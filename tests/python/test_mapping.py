@@ -113,19 +113,23 @@ def warehouse_rows(con: duckdb.DuckDBPyConnection, with_ids: bool = True) -> lis
     ).fetchall()
 
 
-@pytest.fixture
-def expected(tmp_path: Path) -> dict[bool, list[tuple]]:
+def load_contract(root: Path, answers=ANSWERS) -> dict[bool, list[tuple]]:
     """The answers loaded from the contract CSV, into a warehouse of their own."""
-    inbox = tmp_path / "contract_inbox"
-    write(inbox / "survey_responses", "contract.csv", contract_rows())
-    other = duckdb.connect(str(tmp_path / "contract.duckdb"))
+    inbox = root / "contract_inbox"
+    write(inbox / "survey_responses", "contract.csv", contract_rows(answers))
+    other = duckdb.connect(str(root / "contract.duckdb"))
     other.execute("set TimeZone = 'Europe/Helsinki'")
     ensure_schema(other, SOURCES)
     (result,) = load_source(other, SURVEY_RESPONSES, inbox).files
-    assert (result.status, result.rows_loaded) == ("loaded", len(ANSWERS))
+    assert (result.status, result.rows_loaded) == ("loaded", len(answers))
     rows = {True: warehouse_rows(other), False: warehouse_rows(other, with_ids=False)}
     other.close()
     return rows
+
+
+@pytest.fixture
+def expected(tmp_path: Path) -> dict[bool, list[tuple]]:
+    return load_contract(tmp_path)
 
 
 def assert_no_personal_data(con: duckdb.DuckDBPyConnection, lake: Path | None = None) -> None:
@@ -278,7 +282,16 @@ GOOGLE_FORMS_MAPPING = f"""\
 """
 
 
-def google_forms_rows(answers=ANSWERS) -> list[list[object]]:
+def google_forms_time(at: datetime, locale: str = "fi") -> str:
+    """The Timestamp column as Google Sheets writes it in the spreadsheet's locale."""
+    if locale == "en-US":  # 11/5/2024 12:11:13
+        return f"{at.month}/{at.day}/{at.year} {at:%H:%M:%S}"
+    if locale == "en-GB":  # 05/11/2024 12:11:13
+        return f"{at:%d/%m/%Y %H:%M:%S}"
+    return f"{at.day}.{at.month}.{at.year} {at.hour}.{at.minute:02}.{at.second:02}"  # fi
+
+
+def google_forms_rows(answers=ANSWERS, locale: str = "fi") -> list[list[object]]:
     rows: list[list[object]] = [
         [
             "Aikaleima",
@@ -292,7 +305,7 @@ def google_forms_rows(answers=ANSWERS) -> list[list[object]]:
         ]
     ]
     for _, cust, at, nps, csat, price, staff, comment, who in answers:
-        when = f"{at.day}.{at.month}.{at.year} {at.hour}.{at.minute:02}.{at.second:02}"
+        when = google_forms_time(at, locale)
         label = "" if csat is None else LABELS_FI[csat - 1]
         rows.append([when, email(who), cust, nps, label, price, staff, comment])
     return rows
@@ -613,3 +626,150 @@ def test_a_contract_file_whose_first_answer_says_response_is_not_surveymonkey(co
     write(inbox / "survey_responses", "contract.csv", rows)
     (result,) = load_source(con, SURVEY_RESPONSES, inbox).files
     assert (result.status, result.rows_loaded) == ("loaded", len(ANSWERS)), result.message
+
+
+# -- times in the export's locale, and Webropol ---------------------------------------------------
+
+# A day above 12 tells the order: 15/11/2024 is day first, 11/15/2024 month first.
+ANSWER_ON_THE_15TH = ("R_5", "C5", datetime(2024, 11, 15, 9, 5, 0), 8, 4, 3, 3, "", "eve")
+
+
+@pytest.mark.parametrize("locale", ["fi", "en-US", "en-GB"])
+def test_google_forms_times_in_the_exports_locale_load_where_the_order_is_known(
+    con, tmp_path: Path, locale: str
+) -> None:
+    answers = [*ANSWERS, ANSWER_ON_THE_15TH]
+    folder = tmp_path / "inbox" / "survey_responses"
+    write(folder, "Asiakaskysely.csv", google_forms_rows(answers, locale))
+    write_mapping(folder, GOOGLE_FORMS_MAPPING)
+    (result,) = load_source(con, SURVEY_RESPONSES, tmp_path / "inbox").files
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == (
+        "loaded",
+        len(answers),
+        0,
+    ), result.message
+    assert warehouse_rows(con, with_ids=False) == load_contract(tmp_path, answers)[False]
+
+
+def test_google_forms_times_whose_day_month_order_is_ambiguous_need_date_format(
+    con, tmp_path: Path, expected
+) -> None:
+    inbox = tmp_path / "inbox"
+    folder = inbox / "survey_responses"
+    # Every date of ANSWERS has day and month <= 12: 11/5/2024 is 5 November or 11 May.
+    write(folder, "Asiakaskysely.csv", google_forms_rows(ANSWERS, "en-US"))
+    write_mapping(folder, GOOGLE_FORMS_MAPPING)
+    (result,) = load_source(con, SURVEY_RESPONSES, inbox).files
+    assert result.status == "rejected"
+    assert result.message.startswith("survey_responses/Asiakaskysely.csv (entry 'Asiakaskysely*'")
+    assert "column 'Aikaleima' (responded_at) has dates like '1/2/2025 00:30:00'" in result.message
+    assert 'date_format: "%d/%m/%Y %H:%M:%S"` (day first)' in result.message
+    assert 'date_format: "%m/%d/%Y %H:%M:%S"` (month first)' in result.message
+    assert con.execute("select count(*) from raw.survey_responses").fetchall() == [(0,)]
+
+    # The entry's date_format decides, the wrong order included: 11/5/2024 read as 11 May.
+    wrong = GOOGLE_FORMS_MAPPING + '  date_format: "%d/%m/%Y %H:%M:%S"\n'
+    write_mapping(folder, wrong)
+    (result,) = load_source(con, SURVEY_RESPONSES, inbox).files
+    assert (result.status, result.rows_loaded) == ("loaded", len(ANSWERS)), result.message
+    first = con.execute(
+        "select strftime(min(responded_at), '%Y-%m-%d %H:%M:%S') from raw.survey_responses"
+    ).fetchall()
+    assert first == [("2024-05-11 12:11:13",)]
+
+    con.execute("delete from raw.survey_responses")
+    con.execute("delete from raw.survey_driver_scores")
+    write_mapping(folder, GOOGLE_FORMS_MAPPING + '  date_format: "%m/%d/%Y %H:%M:%S"\n')
+    (result,) = load_source(con, SURVEY_RESPONSES, inbox).files
+    assert (result.status, result.rows_loaded) == ("loaded", len(ANSWERS)), result.message
+    assert warehouse_rows(con, with_ids=False) == expected[False]
+
+
+def test_google_forms_times_in_both_day_month_orders_are_rejected(con, tmp_path: Path) -> None:
+    folder = tmp_path / "inbox" / "survey_responses"
+    rows = google_forms_rows([*ANSWERS, ANSWER_ON_THE_15TH], "en-US")
+    rows[1][0] = "13/11/2024 10:00:00"  # one row day first, the 15th's month first
+    write(folder, "Asiakaskysely.csv", rows)
+    write_mapping(folder, GOOGLE_FORMS_MAPPING)
+    (result,) = load_source(con, SURVEY_RESPONSES, tmp_path / "inbox").files
+    assert result.status == "rejected"
+    assert "column 'Aikaleima' (responded_at) mixes day-first and month-first dates" in (
+        result.message
+    )
+
+
+WEBROPOL_MAPPING = f"""\
+- files: "webropol_*.xlsx"
+  columns:
+    response_id: Vastaaja
+    customer_id: Asiakasnumero
+    responded_at: Vastausaika
+    nps_score: Kuinka todennäköisesti suosittelisit meitä ystävällesi?
+    csat_score: Kuinka tyytyväinen olit käyntiisi?
+    driver_price: "Arvioi meitä: - Hinta"
+    driver_staff: "Arvioi meitä: - Henkilökunta"
+    comment: Vapaa sana
+  values: {{survey: relationship, touchpoint: store}}
+  labels:
+    csat_score: {json.dumps({t: i + 1 for i, t in enumerate(LABELS_FI)}, ensure_ascii=False)}
+"""
+
+
+def webropol_rows(answers=ANSWERS) -> list[list[object]]:
+    """Webropol's Excel export: respondent number, answer time (d.m.yyyy H:mm:ss), questions."""
+    rows: list[list[object]] = [
+        [
+            "Vastaaja",
+            "Vastausaika",
+            "Sähköposti",
+            "Asiakasnumero",
+            "Kuinka todennäköisesti suosittelisit meitä ystävällesi?",
+            "Kuinka tyytyväinen olit käyntiisi?",
+            "Arvioi meitä: - Hinta",
+            "Arvioi meitä: - Henkilökunta",
+            "Vapaa sana",
+        ]
+    ]
+    for n, (_, cust, at, nps, csat, price, staff, comment, who) in enumerate(answers, 1):
+        when = f"{at.day}.{at.month}.{at.year} {at:%H:%M:%S}"
+        label = None if csat is None else LABELS_FI[csat - 1]
+        rows.append([n, when, email(who), cust or None, nps, label, price, staff, comment or None])
+    return rows
+
+
+def test_a_webropol_excel_export_is_detected_and_loads_as_the_contract_csv_does(
+    con, tmp_path: Path, expected
+) -> None:
+    inbox = tmp_path / "inbox"
+    folder = inbox / "survey_responses"
+    path = write(folder, "webropol_asiakaskysely_2024.xlsx", webropol_rows())
+    read = read_file(con, path, scan_bytes(path), path.name)
+    assert detect_layout(con, read.header).tool == "webropol"
+    con.execute("drop table _in")
+
+    # Unmapped: rejected, naming Webropol, with an entry that guesses its columns.
+    (rejected,) = load_source(con, SURVEY_RESPONSES, inbox).files
+    assert rejected.status == "rejected"
+    assert "Detected format: Webropol Excel" in rejected.message
+    suggestion = rejected.message.split("_mapping.yml:\n", 1)[1]
+    assert 'response_id: "Vastaaja"' in suggestion
+    assert 'responded_at: "Vastausaika"' in suggestion
+    assert '"Erittäin tyytyväinen": 5' in suggestion
+
+    write_mapping(folder, WEBROPOL_MAPPING)
+    (result,) = load_source(con, SURVEY_RESPONSES, inbox).files
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == (
+        "loaded",
+        len(ANSWERS),
+        0,
+    ), result.message
+    assert (
+        "webropol export"
+        in con.execute("select file_format from ops.load_audit where status = 'loaded'").fetchall()[
+            0
+        ][0]
+    )
+    assert warehouse_rows(con, with_ids=False) == expected[False]
+    ids = con.execute("select response_id from raw.survey_responses order by 1").fetchall()
+    assert ids == [("1",), ("2",), ("3",), ("4",)]
+    assert_no_personal_data(con)
