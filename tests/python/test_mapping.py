@@ -9,8 +9,9 @@ import csv
 import io
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import openpyxl
@@ -40,6 +41,7 @@ ANSWERS = [
     ("R_4", "C4", datetime(2025, 1, 2, 0, 30, 0), None, 3, 5, None, "Kiitos!\nHyvä", "dan"),
 ]
 SECRET_MARKERS = ("@example.com", "192.0.2.")
+HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
 def email(who: str) -> str:
@@ -79,7 +81,7 @@ def write_mapping(folder: Path, text: str) -> None:
     (folder / "_mapping.yml").write_text(text, encoding="utf-8")
 
 
-def contract_rows() -> list[list[object]]:
+def contract_rows(answers=ANSWERS, touchpoint: str = "store") -> list[list[object]]:
     header = [
         "response_id",
         "customer_id",
@@ -94,8 +96,8 @@ def contract_rows() -> list[list[object]]:
         "comment",
     ]
     rows = [
-        [rid, cust, "relationship", "store", "", at.isoformat(), nps, csat, price, staff, comment]
-        for rid, cust, at, nps, csat, price, staff, comment, _ in ANSWERS
+        [rid, cust, "relationship", touchpoint, "", at.isoformat(), nps, csat, price, staff, text]
+        for rid, cust, at, nps, csat, price, staff, text, _ in answers
     ]
     return [header, *rows]
 
@@ -111,19 +113,23 @@ def warehouse_rows(con: duckdb.DuckDBPyConnection, with_ids: bool = True) -> lis
     ).fetchall()
 
 
-@pytest.fixture
-def expected(tmp_path: Path) -> dict[bool, list[tuple]]:
+def load_contract(root: Path, answers=ANSWERS) -> dict[bool, list[tuple]]:
     """The answers loaded from the contract CSV, into a warehouse of their own."""
-    inbox = tmp_path / "contract_inbox"
-    write(inbox / "survey_responses", "contract.csv", contract_rows())
-    other = duckdb.connect(str(tmp_path / "contract.duckdb"))
+    inbox = root / "contract_inbox"
+    write(inbox / "survey_responses", "contract.csv", contract_rows(answers))
+    other = duckdb.connect(str(root / "contract.duckdb"))
     other.execute("set TimeZone = 'Europe/Helsinki'")
     ensure_schema(other, SOURCES)
     (result,) = load_source(other, SURVEY_RESPONSES, inbox).files
-    assert (result.status, result.rows_loaded) == ("loaded", len(ANSWERS))
+    assert (result.status, result.rows_loaded) == ("loaded", len(answers))
     rows = {True: warehouse_rows(other), False: warehouse_rows(other, with_ids=False)}
     other.close()
     return rows
+
+
+@pytest.fixture
+def expected(tmp_path: Path) -> dict[bool, list[tuple]]:
+    return load_contract(tmp_path)
 
 
 def assert_no_personal_data(con: duckdb.DuckDBPyConnection, lake: Path | None = None) -> None:
@@ -180,7 +186,9 @@ QUALTRICS_MAPPING = f"""\
 """
 
 
-def qualtrics_rows(status: tuple[str, str, str], as_datetime: bool = False) -> list[list[object]]:
+def qualtrics_rows(
+    status: tuple[str, str, str], as_datetime: bool = False, answers=ANSWERS
+) -> list[list[object]]:
     """Ids, texts, ImportIds, then the answers and one preview and one spam row."""
     answer, preview, spam = status
     cols = QUALTRICS_META + QUALTRICS_QUESTIONS
@@ -206,7 +214,7 @@ def qualtrics_rows(status: tuple[str, str, str], as_datetime: bool = False) -> l
             comment,
         ]
 
-    for i, answer_row in enumerate(ANSWERS):
+    for i, answer_row in enumerate(answers):
         rows.append(row(i, *answer_row, answer))
     rows.append(row(8, "R_prev", "C9", datetime(2024, 11, 1), 0, 1, 1, 1, "", "p", preview))
     rows.append(row(9, "R_spam", "C9", datetime(2024, 11, 2), 0, 1, 1, 1, "buy", "s", spam))
@@ -230,7 +238,7 @@ SURVEYMONKEY_MAPPING = f"""\
 """
 
 
-def surveymonkey_rows() -> list[list[object]]:
+def surveymonkey_rows(answers=ANSWERS) -> list[list[object]]:
     row1 = [
         "Respondent ID",
         "Collector ID",
@@ -249,7 +257,7 @@ def surveymonkey_rows() -> list[list[object]]:
     ]
     row2 = [""] * 9 + ["Response", "Response", "Price", "Staff", "Open-Ended Response"]
     rows: list[list[object]] = [row1, row2]
-    for i, (rid, cust, at, nps, csat, price, staff, comment, who) in enumerate(ANSWERS):
+    for i, (rid, cust, at, nps, csat, price, staff, comment, who) in enumerate(answers):
         when = at.strftime("%m/%d/%Y %I:%M:%S %p")
         rows.append(
             [rid, "4321", when, when, ip(i), email(who), who.title(), "Smith", cust, nps]
@@ -274,7 +282,16 @@ GOOGLE_FORMS_MAPPING = f"""\
 """
 
 
-def google_forms_rows(answers=ANSWERS) -> list[list[object]]:
+def google_forms_time(at: datetime, locale: str = "fi") -> str:
+    """The Timestamp column as Google Sheets writes it in the spreadsheet's locale."""
+    if locale == "en-US":  # 11/5/2024 12:11:13
+        return f"{at.month}/{at.day}/{at.year} {at:%H:%M:%S}"
+    if locale == "en-GB":  # 05/11/2024 12:11:13
+        return f"{at:%d/%m/%Y %H:%M:%S}"
+    return f"{at.day}.{at.month}.{at.year} {at.hour}.{at.minute:02}.{at.second:02}"  # fi
+
+
+def google_forms_rows(answers=ANSWERS, locale: str = "fi") -> list[list[object]]:
     rows: list[list[object]] = [
         [
             "Aikaleima",
@@ -288,7 +305,7 @@ def google_forms_rows(answers=ANSWERS) -> list[list[object]]:
         ]
     ]
     for _, cust, at, nps, csat, price, staff, comment, who in answers:
-        when = f"{at.day}.{at.month}.{at.year} {at.hour}.{at.minute:02}.{at.second:02}"
+        when = google_forms_time(at, locale)
         label = "" if csat is None else LABELS_FI[csat - 1]
         rows.append([when, email(who), cust, nps, label, price, staff, comment])
     return rows
@@ -310,12 +327,12 @@ TYPEFORM_MAPPING = """\
 """
 
 
-def typeform_rows() -> list[list[object]]:
+def typeform_rows(answers=ANSWERS) -> list[list[object]]:
     header = ["#", NPS_Q, CSAT_Q, "Price", "Staff", "Anything else?", "Your e-mail"]
     header += ["customer_id", "Start Date (UTC)", "Submit Date (UTC)", "Network ID"]
     rows: list[list[object]] = [header]
-    for rid, cust, at, nps, csat, price, staff, comment, who in ANSWERS:
-        utc = at - timedelta(hours=2)  # Helsinki is UTC+2 in Nov-Jan
+    for rid, cust, at, nps, csat, price, staff, comment, who in answers:
+        utc = at.replace(tzinfo=HELSINKI).astimezone(UTC)  # Submit Date (UTC)
         when = utc.strftime("%Y-%m-%d %H:%M:%S")
         rows.append([rid, nps, csat, price, staff, comment, email(who), cust, when, when, "ab12"])
     return rows
@@ -336,14 +353,14 @@ FORMBRICKS_MAPPING = """\
 """
 
 
-def formbricks_rows() -> list[list[object]]:
+def formbricks_rows(answers=ANSWERS) -> list[list[object]]:
     header = ["No.", "Response ID", "Timestamp", "Finished", "Survey ID"]
     header += ["Formbricks ID (internal)", "User ID", "Notes", "Tags", "source", "url"]
     header += ["userAgent - browser", "userAgent - os", "userAgent - device"]
     header += [f"1. {NPS_Q}", f"2. {CSAT_Q}", "3. Price", "4. Staff", "5. Anything else?"]
     header += ["6. Your e-mail"]
     rows: list[list[object]] = [header]
-    for i, (rid, cust, at, nps, csat, price, staff, comment, who) in enumerate(ANSWERS):
+    for i, (rid, cust, at, nps, csat, price, staff, comment, who) in enumerate(answers):
         when = at.strftime("%Y-%m-%d %H:%M:%S")
         rows.append(
             [i + 1, rid, when, "Yes", "s1", "", cust, "", "", "", "https://x.test", "Chrome"]
@@ -367,22 +384,23 @@ TOOLS = {
 }
 
 
-def tool_rows(tool: str) -> list[list[object]]:
+def tool_rows(tool: str, answers=ANSWERS) -> list[list[object]]:
     if tool == "qualtrics_2016_csv":  # row 3 as {'ImportId': 'QID1'}, Status as numbers
-        rows = qualtrics_rows(("0", "1", "8"))
+        rows = qualtrics_rows(("0", "1", "8"), answers=answers)
         rows[2] = ["{'ImportId': '" + json.loads(c)["ImportId"] + "'}" for c in map(str, rows[2])]
         return rows
     if tool.startswith("qualtrics"):
         return qualtrics_rows(
             ("IP Address", "Survey Preview", "Spam") if tool.endswith("csv") else ("0", "1", "8"),
             as_datetime=tool.endswith("xlsx"),
+            answers=answers,
         )
     return {
         "surveymonkey": surveymonkey_rows,
         "google_forms": google_forms_rows,
         "typeform": typeform_rows,
         "formbricks": formbricks_rows,
-    }[tool.rsplit("_", 1)[0]]()
+    }[tool.rsplit("_", 1)[0]](answers)
 
 
 @pytest.mark.parametrize("tool", list(TOOLS))
@@ -628,8 +646,156 @@ def test_an_unparseable_time_in_a_mapped_export_names_the_tools_formats(con, tmp
             4,
             'unparseable responded_at: "eilen" (accepted: a real date and time as 2025-12-31, '
             "2025-12-31 14:30:15, 2025-12-31T14:30:15+02:00, 12/31/2025 02:30:15 PM, "
-            "12/31/2025 02:30 PM, 12/31/2025 14:30:15, 12/31/2025 14:30, 31.12.2025 14.30.15, "
-            "31.12.2025 14.30, 31.12.2025 14:30:15, 31.12.2025 14:30 or 31.12.2025, the year in "
-            "four digits, or the format given as date_format in _mapping.yml)",
+            "12/31/2025 02:30 PM, 12/31/2025 14:30:15, 12/31/2025 14:30, 12/31/2025, "
+            "31.12.2025 14.30.15, 31.12.2025 14.30, 31.12.2025 14:30:15, 31.12.2025 14:30 or "
+            "31.12.2025, the year in four digits, or the format given as date_format in "
+            "_mapping.yml)",
         )
     ]
+
+
+# -- times in the export's locale, and Webropol ---------------------------------------------------
+
+# A day above 12 tells the order: 15/11/2024 is day first, 11/15/2024 month first.
+ANSWER_ON_THE_15TH = ("R_5", "C5", datetime(2024, 11, 15, 9, 5, 0), 8, 4, 3, 3, "", "eve")
+
+
+@pytest.mark.parametrize("locale", ["fi", "en-US", "en-GB"])
+def test_google_forms_times_in_the_exports_locale_load_where_the_order_is_known(
+    con, tmp_path: Path, locale: str
+) -> None:
+    answers = [*ANSWERS, ANSWER_ON_THE_15TH]
+    folder = tmp_path / "inbox" / "survey_responses"
+    write(folder, "Asiakaskysely.csv", google_forms_rows(answers, locale))
+    write_mapping(folder, GOOGLE_FORMS_MAPPING)
+    (result,) = load_source(con, SURVEY_RESPONSES, tmp_path / "inbox").files
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == (
+        "loaded",
+        len(answers),
+        0,
+    ), result.message
+    assert warehouse_rows(con, with_ids=False) == load_contract(tmp_path, answers)[False]
+
+
+def test_google_forms_times_whose_day_month_order_is_ambiguous_need_date_format(
+    con, tmp_path: Path, expected
+) -> None:
+    inbox = tmp_path / "inbox"
+    folder = inbox / "survey_responses"
+    # Every date of ANSWERS has day and month <= 12: 11/5/2024 is 5 November or 11 May.
+    write(folder, "Asiakaskysely.csv", google_forms_rows(ANSWERS, "en-US"))
+    write_mapping(folder, GOOGLE_FORMS_MAPPING)
+    (result,) = load_source(con, SURVEY_RESPONSES, inbox).files
+    assert result.status == "rejected"
+    assert result.message.startswith("survey_responses/Asiakaskysely.csv (entry 'Asiakaskysely*'")
+    assert "column 'Aikaleima' (responded_at) has dates like '1/2/2025 00:30:00'" in result.message
+    assert 'date_format: "%d/%m/%Y %H:%M:%S"` (day first)' in result.message
+    assert 'date_format: "%m/%d/%Y %H:%M:%S"` (month first)' in result.message
+    assert con.execute("select count(*) from raw.survey_responses").fetchall() == [(0,)]
+
+    # The entry's date_format decides, the wrong order included: 11/5/2024 read as 11 May.
+    wrong = GOOGLE_FORMS_MAPPING + '  date_format: "%d/%m/%Y %H:%M:%S"\n'
+    write_mapping(folder, wrong)
+    (result,) = load_source(con, SURVEY_RESPONSES, inbox).files
+    assert (result.status, result.rows_loaded) == ("loaded", len(ANSWERS)), result.message
+    first = con.execute(
+        "select strftime(min(responded_at), '%Y-%m-%d %H:%M:%S') from raw.survey_responses"
+    ).fetchall()
+    assert first == [("2024-05-11 12:11:13",)]
+
+    con.execute("delete from raw.survey_responses")
+    con.execute("delete from raw.survey_driver_scores")
+    write_mapping(folder, GOOGLE_FORMS_MAPPING + '  date_format: "%m/%d/%Y %H:%M:%S"\n')
+    (result,) = load_source(con, SURVEY_RESPONSES, inbox).files
+    assert (result.status, result.rows_loaded) == ("loaded", len(ANSWERS)), result.message
+    assert warehouse_rows(con, with_ids=False) == expected[False]
+
+
+def test_google_forms_times_in_both_day_month_orders_are_rejected(con, tmp_path: Path) -> None:
+    folder = tmp_path / "inbox" / "survey_responses"
+    rows = google_forms_rows([*ANSWERS, ANSWER_ON_THE_15TH], "en-US")
+    rows[1][0] = "13/11/2024 10:00:00"  # one row day first, the 15th's month first
+    write(folder, "Asiakaskysely.csv", rows)
+    write_mapping(folder, GOOGLE_FORMS_MAPPING)
+    (result,) = load_source(con, SURVEY_RESPONSES, tmp_path / "inbox").files
+    assert result.status == "rejected"
+    assert "column 'Aikaleima' (responded_at) mixes day-first and month-first dates" in (
+        result.message
+    )
+
+
+WEBROPOL_MAPPING = f"""\
+- files: "webropol_*.xlsx"
+  columns:
+    response_id: Vastaaja
+    customer_id: Asiakasnumero
+    responded_at: Vastausaika
+    nps_score: Kuinka todennäköisesti suosittelisit meitä ystävällesi?
+    csat_score: Kuinka tyytyväinen olit käyntiisi?
+    driver_price: "Arvioi meitä: - Hinta"
+    driver_staff: "Arvioi meitä: - Henkilökunta"
+    comment: Vapaa sana
+  values: {{survey: relationship, touchpoint: store}}
+  labels:
+    csat_score: {json.dumps({t: i + 1 for i, t in enumerate(LABELS_FI)}, ensure_ascii=False)}
+"""
+
+
+def webropol_rows(answers=ANSWERS) -> list[list[object]]:
+    """Webropol's Excel export: respondent number, answer time (d.m.yyyy H:mm:ss), questions."""
+    rows: list[list[object]] = [
+        [
+            "Vastaaja",
+            "Vastausaika",
+            "Sähköposti",
+            "Asiakasnumero",
+            "Kuinka todennäköisesti suosittelisit meitä ystävällesi?",
+            "Kuinka tyytyväinen olit käyntiisi?",
+            "Arvioi meitä: - Hinta",
+            "Arvioi meitä: - Henkilökunta",
+            "Vapaa sana",
+        ]
+    ]
+    for n, (_, cust, at, nps, csat, price, staff, comment, who) in enumerate(answers, 1):
+        when = f"{at.day}.{at.month}.{at.year} {at:%H:%M:%S}"
+        label = None if csat is None else LABELS_FI[csat - 1]
+        rows.append([n, when, email(who), cust or None, nps, label, price, staff, comment or None])
+    return rows
+
+
+def test_a_webropol_excel_export_is_detected_and_loads_as_the_contract_csv_does(
+    con, tmp_path: Path, expected
+) -> None:
+    inbox = tmp_path / "inbox"
+    folder = inbox / "survey_responses"
+    path = write(folder, "webropol_asiakaskysely_2024.xlsx", webropol_rows())
+    read = read_file(con, path, scan_bytes(path), path.name)
+    assert detect_layout(con, read.header).tool == "webropol"
+    con.execute("drop table _in")
+
+    # Unmapped: rejected, naming Webropol, with an entry that guesses its columns.
+    (rejected,) = load_source(con, SURVEY_RESPONSES, inbox).files
+    assert rejected.status == "rejected"
+    assert "Detected format: Webropol Excel" in rejected.message
+    suggestion = rejected.message.split("_mapping.yml:\n", 1)[1]
+    assert 'response_id: "Vastaaja"' in suggestion
+    assert 'responded_at: "Vastausaika"' in suggestion
+    assert '"Erittäin tyytyväinen": 5' in suggestion
+
+    write_mapping(folder, WEBROPOL_MAPPING)
+    (result,) = load_source(con, SURVEY_RESPONSES, inbox).files
+    assert (result.status, result.rows_loaded, result.rows_quarantined) == (
+        "loaded",
+        len(ANSWERS),
+        0,
+    ), result.message
+    assert (
+        "webropol export"
+        in con.execute("select file_format from ops.load_audit where status = 'loaded'").fetchall()[
+            0
+        ][0]
+    )
+    assert warehouse_rows(con, with_ids=False) == expected[False]
+    ids = con.execute("select response_id from raw.survey_responses order by 1").fetchall()
+    assert ids == [("1",), ("2",), ("3",), ("4",)]
+    assert_no_personal_data(con)

@@ -57,17 +57,24 @@ QUALTRICS_SEEN_NOT_ANSWERED = "-99"
 # Timestamps: ISO 8601 is always tried (try_cast); these per tool, after any `date_format`.
 FINNISH = ("%d.%m.%Y %H.%M.%S", "%d.%m.%Y %H.%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
 US_12H = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p")
-US_24H = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M")
+US_24H = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
+DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M:%S %p", "%d/%m/%Y")
+MONTH_FIRST = (*US_24H, *US_12H)
 TIME_FORMATS = {
     "qualtrics": ("%Y-%m-%d %H:%M:%S", *US_24H),
     "qualtrics-legacy": ("%Y-%m-%d %H:%M:%S", *US_24H),
     "surveymonkey": (*US_12H, *US_24H),
-    # Google Forms writes the locale it was exported in: fi, sv (ISO), en-US.
-    "google-forms": (*FINNISH, *US_24H, "%Y/%m/%d %I:%M:%S %p"),
+    # Google Forms writes the locale it was exported in: fi and de (5.11.2024 12.11.13), sv
+    # (ISO), en-US (11/5/2024) or en-GB (05/11/2024): a/b/yyyy is ordered from the file's values.
+    "google-forms": (*FINNISH, "%Y/%m/%d %I:%M:%S %p"),
     "typeform": ("%Y-%m-%d %H:%M:%S",),
     "formbricks": ("%Y-%m-%d %H:%M:%S", "%a %b %d %Y"),
+    "webropol": FINNISH,
 }
-GENERIC_TIME_FORMATS = (*FINNISH, *US_12H, *US_24H)
+GENERIC_TIME_FORMATS = FINNISH
+# Tools whose a/b/yyyy dates are always month first (their documented default).
+MONTH_FIRST_TOOLS = ("qualtrics", "qualtrics-legacy", "surveymonkey")
+SLASH_DATE = r"^\s*([0-9]{1,2})/([0-9]{1,2})/[0-9]{4}\b"
 TOOL_NAMES = {
     "qualtrics": "Qualtrics (3 header rows: ids, question texts, ImportIds)",
     "qualtrics-legacy": "Qualtrics legacy (2 header rows: V1... ids, question texts)",
@@ -75,10 +82,23 @@ TOOL_NAMES = {
     "google-forms": "Google Forms (1 header row, question texts)",
     "typeform": "Typeform (1 header row)",
     "formbricks": "Formbricks (1 header row)",
-    "one-row": "one header row (Webropol, a CRM report or another tool)",
+    "webropol": "Webropol Excel (1 header row: respondent number, answer time, questions)",
+    "one-row": "one header row (a CRM report or another tool)",
 }
 FORMBRICKS_MARKS = {"formbricks id (internal)", "useragent - browser"}
 GOOGLE_FORMS_FIRST = {"timestamp", "aikaleima", "tidsstämpel", "tidsstempel", "zeitstempel"}
+# Webropol's Excel export: a respondent-number column first, then the answer time (fi, en, sv).
+WEBROPOL_FIRST = {"vastaaja", "vastaajan numero", "respondent", "respondent number", "svarande"}
+WEBROPOL_TIME = {
+    "vastausaika",
+    "vastauspäivämäärä",
+    "vastattu",
+    "answer time",
+    "date of answer",
+    "answered",
+    "svarstid",
+    "svarsdatum",
+}
 
 
 class MappingError(RejectedFile):
@@ -299,6 +319,8 @@ def detect_layout(con: duckdb.DuckDBPyConnection, header: list[str]) -> Layout:
     lowered = {h.lower() for h in header}
     if header and header[0].lower() in GOOGLE_FORMS_FIRST and "response id" not in lowered:
         tool = "google-forms"
+    elif header and header[0].lower() in WEBROPOL_FIRST and WEBROPOL_TIME & lowered:
+        tool = "webropol"
     elif "#" in lowered and ({"submit date (utc)", "network id"} & lowered):
         tool = "typeform"
     elif "response id" in lowered and (FORMBRICKS_MARKS & lowered):
@@ -328,6 +350,56 @@ def _timestamp(v: str, formats: tuple[str, ...], timezone: str) -> str:
         f"else coalesce(strftime(timezone('UTC', timezone({literal(timezone)}, {sane})), {iso}), "
         f"{v}) end"
     )
+
+
+def _time_formats(
+    con: duckdb.DuckDBPyConnection,
+    entry: Entry,
+    layout: Layout,
+    times: dict[str, HeaderColumn],
+    keep: str,
+    where: str,
+) -> tuple[str, ...]:
+    """The strftime formats to try, in order: the entry's `date_format`, then the tool's own.
+
+    `a/b/yyyy` is month first for the tools that always write it so (SurveyMonkey, Qualtrics);
+    for the others (Google Forms in the locale it was exported in, Webropol, Typeform...) the
+    file's values decide: a first number above 12 is a day, a second above 12 a month. When no
+    value tells, the day/month order is ambiguous and the file is rejected: `date_format` says.
+    """
+    tool = TIME_FORMATS.get(layout.tool, ()) + GENERIC_TIME_FORMATS
+    if entry.date_format:
+        # The entry says the format: no other day/month order is guessed behind it.
+        return (entry.date_format, *(f for f in tool if "/" not in f))
+    if layout.tool in MONTH_FIRST_TOOLS:
+        return (*tool, *MONTH_FIRST)
+    slash: list[str] = []
+    for contract, column in times.items():
+        first, second, example = con.execute(
+            f"select max(cast(regexp_extract(c, {literal(SLASH_DATE)}, 1) as int)), "
+            f"max(cast(regexp_extract(c, {literal(SLASH_DATE)}, 2) as int)), "
+            f"min(c) from (select trim(_in.c{column.pos}) as c from _in where {keep}) "
+            f"where regexp_matches(c, {literal(SLASH_DATE)})"
+        ).fetchall()[0]
+        if first is None:
+            continue
+        day_first, month_first = first > 12, second > 12
+        fix = (
+            f'Add `date_format: "%d/%m/%Y %H:%M:%S"` (day first) or `date_format: '
+            f'"%m/%d/%Y %H:%M:%S"` (month first) to the entry {entry.files!r} of {MAPPING_FILE}.'
+        )
+        if day_first == month_first:
+            problem = (
+                "mixes day-first and month-first dates"
+                if day_first
+                else f"has dates like {example!r} whose day/month order no value tells"
+            )
+            raise RejectedFile(f"{where}: column {column.name!r} ({contract}) {problem}. {fix}")
+        order = DAY_FIRST if day_first else MONTH_FIRST
+        if slash and slash != list(order):
+            raise RejectedFile(f"{where}: the time columns do not share one day/month order. {fix}")
+        slash = list(order)
+    return (*tool, *slash)
 
 
 def _derived_id(cells: list[str]) -> str:
@@ -363,13 +435,11 @@ def apply_mapping(
             v = f"nullif({v}, {literal(QUALTRICS_SEEN_NOT_ANSWERED)})"
         return v
 
-    formats = tuple(
-        f
-        for f in ((entry.date_format,) if entry.date_format else ())
-        + TIME_FORMATS.get(layout.tool, ())
-        + GENERIC_TIME_FORMATS
-    )
     kinds = {c.name: c.kind for c in source.columns}
+    header_lines = ", ".join(str(n) for n in layout.header_lines) or "null"
+    keep = f"_line not in ({header_lines})" if layout.header_lines else "true"
+    times = {c: found[c] for c in found if kinds.get(c) == "timestamp"}
+    formats = _time_formats(con, entry, layout, times, keep, where)
     drivers = [c for c in entry.columns if c not in kinds]
     names = list(source.column_names) + drivers
     exprs, reasons, reason_kinds = [], [], []
@@ -412,9 +482,6 @@ def apply_mapping(
     select = ", ".join(f"{e} as c{i}" for i, e in enumerate(exprs))
     reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "null"
     kind_list = f"[{', '.join(reason_kinds)}]::varchar[]"
-
-    header_lines = ", ".join(str(n) for n in layout.header_lines) or "null"
-    keep = f"_line not in ({header_lines})" if layout.header_lines else "true"
     notes: list[str] = []
     excluded = 0
     status = layout.find("Status") if qualtrics else None
@@ -485,6 +552,9 @@ GUESSES: dict[str, tuple[str, ...]] = {
         r"^#$",
         r"^vastaus ?(id|tunnus)$",
         r"^svars?-?id$",
+        r"^vastaaja(n numero)?$",
+        r"^respondent( number)?$",
+        r"^svarande$",
     ),
     "customer_id": (
         r"^externalreference$",
@@ -503,6 +573,8 @@ GUESSES: dict[str, tuple[str, ...]] = {
         r"^aikaleima$",
         r"^tidsstämpel$",
         r"vastaus ?(aika|pvm|päivä)",
+        r"^answer time$",
+        r"^svarstid$",
         r"^date submitted$",
         r"^startdate$",
         r"^start date$",
