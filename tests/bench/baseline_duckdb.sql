@@ -543,6 +543,8 @@ select
     (100.0 - pct(lost, active_at_start)) as retention_pct,
     wilson(lost, active_at_start, -1) as churn_ci_low,
     wilson(lost, active_at_start, 1) as churn_ci_high,
+    wilson(active_at_start - lost, active_at_start, -1) as retention_ci_low,
+    wilson(active_at_start - lost, active_at_start, 1) as retention_ci_high,
     active_at_start >= 30 as is_reportable,
     acquired,
     acquired_and_lost,
@@ -579,6 +581,8 @@ select
     cohort_size,
     active_at_end,
     pct(active_at_end, cohort_size) as retention_pct,
+    wilson(active_at_end, cohort_size, -1) as retention_ci_low,
+    wilson(active_at_end, cohort_size, 1) as retention_ci_high,
     cohort_size >= 30 as is_reportable
 from counted;
 

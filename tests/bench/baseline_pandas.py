@@ -581,6 +581,8 @@ def mart_churn(c: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
             "retention_pct": 100.0 - churn_pct,
             "churn_ci_low": wilson(k, n, -1),
             "churn_ci_high": wilson(k, n, 1),
+            "retention_ci_low": wilson(n - k, n, -1),
+            "retention_ci_high": wilson(n - k, n, 1),
             "is_reportable": n >= MIN_N,
             "acquired": counts["acquired"],
             "acquired_and_lost": counts["acquired_and_lost"],
@@ -609,6 +611,8 @@ def mart_cohorts(c: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
             "cohort_size": t["cohort_size"],
             "active_at_end": t["active_at_end"],
             "retention_pct": pct(t["active_at_end"], t["cohort_size"]),
+            "retention_ci_low": wilson(t["active_at_end"], t["cohort_size"], -1),
+            "retention_ci_high": wilson(t["active_at_end"], t["cohort_size"], 1),
             "is_reportable": t["cohort_size"] >= MIN_N,
         }
     )
