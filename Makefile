@@ -86,7 +86,7 @@ dev: prepare  ## open the Dagster UI on this code location (Ctrl-C stops it)
 # Tests sharing a build stay on one worker (tests/python/conftest.py, --dist loadgroup).
 PYTEST_WORKERS ?= 2
 test: prepare  ## set up, then run the whole test suite
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
 # No pipeline build: pytest without the `slow` tests (tests/python/conftest.py marks every test
 # on a built warehouse) beside dbt's unit tests on an empty warehouse (tests/dbt_unit.py).

@@ -12,17 +12,18 @@
 
 {#- The 95 % interval of the risk ratio RR = (a / n1) / (c / n2), group 1's churn over group
     2's, on the log scale (Katz): exp(ln RR ± z · se), se = sqrt(1/a − 1/n1 + 1/c − 1/n2).
-    NULL unless both groups lost someone (a, c > 0): with a zero count ln RR is undefined. -#}
+    NULL unless both groups lost someone (a, c > 0): with a zero count ln RR is undefined.
+    Rounded to 6 decimals: DuckDB's and Spark's exp/ln differ in the last bit. -#}
 {% macro risk_ratio_ci(a, n1, c, n2, side) -%}
     {%- set z = var('significance_z') -%}
     case
         when {{ a }} > 0 and {{ c }} > 0 and {{ n1 }} > 0 and {{ n2 }} > 0
-            then exp(
+            then round(exp(
                 ln((1e0 * {{ a }} / {{ n1 }}) / (1e0 * {{ c }} / {{ n2 }}))
                 {{ '-' if side == 'low' else '+' }} {{ z }} * sqrt(
                     1e0 / {{ a }} - 1e0 / {{ n1 }} + 1e0 / {{ c }} - 1e0 / {{ n2 }}
                 )
-            )
+            ), 6)
     end
 {%- endmacro %}
 
