@@ -23,7 +23,6 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Mapping
-from contextlib import suppress
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +31,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.settings import PROJECT_DIR, Settings, get_settings
+from orchestration.sql import has_table
 
 STATE_DDL = """
 create schema if not exists ops;
@@ -154,11 +154,7 @@ def unchanged_since(
     con: duckdb.DuckDBPyConnection, print_: Fingerprint, steps: Iterable[str] | None = None
 ) -> LastBuild | None:
     """The last build, when each of its steps (or of `steps`) succeeded with this fingerprint."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'ops' and table_name = 'build_state'"
-    ).fetchone()[0]
-    if not exists:
+    if not has_table(con, "ops", "build_state"):
         return None
     rows = con.execute(
         "select step, fingerprint, run_id, strftime(built_at, '%Y-%m-%d %H:%M:%S %Z') "
@@ -175,8 +171,9 @@ def unchanged_since(
 def outputs_missing(settings: Settings) -> list[str]:
     """Published outputs a skipped build would leave missing (someone deleted them)."""
     from orchestration.defs.publish.bi_copy import DATABASE_FILE
+    from reports.publish import PAGE
 
-    wanted = [settings.reports_dir / "index.html", settings.published_dir / DATABASE_FILE]
+    wanted = [settings.reports_dir / PAGE, settings.published_dir / DATABASE_FILE]
     return [str(path) for path in wanted if not path.exists()]
 
 
@@ -255,9 +252,7 @@ NOTHING_NEW, RUN_NEEDED = 0, 10
 
 def new_inbox_files(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
     """Settled inbox files whose content (and mapping entry) no run has loaded or rejected."""
-    from orchestration.defs.ingest import mapping
-    from orchestration.defs.ingest.loader import inbox_files
-    from orchestration.defs.ingest.readers import scan_bytes
+    from orchestration.defs.ingest.loader import identify, inbox_files
     from orchestration.defs.ingest.sources import SOURCES
 
     seen = {
@@ -269,12 +264,7 @@ def new_inbox_files(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[
         for path in inbox_files(settings.inbox, source):
             if now - path.stat().st_mtime < settings.inbox_settle_seconds:
                 continue  # a run would defer it too
-            digest = scan_bytes(path).content_hash
-            with suppress(mapping.MappingError):  # else rejected under its bare hash
-                digest = mapping.content_hash(
-                    digest, mapping.entry_for(path.parent, source, path.name)
-                )
-            if digest not in seen:
+            if identify(path, source)[0].content_hash not in seen:
                 new.append(path.relative_to(settings.inbox).as_posix())
     return new
 
@@ -301,11 +291,7 @@ def check_before_run(partition_range: str, settings: Settings | None = None) -> 
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
         con.execute(f"set TimeZone = '{settings.timezone}'")
-        has_audit = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'ops' and table_name = 'load_audit'"
-        ).fetchone()[0]
-        if not has_audit:
+        if not has_table(con, "ops", "load_audit"):
             return RUN_NEEDED, "nothing loaded yet"
         if new := new_inbox_files(con, settings):
             shown = ", ".join(new[:5]) + (f" and {len(new) - 5} more" if len(new) > 5 else "")

@@ -1,4 +1,7 @@
-"""SQL text for values and names that come from data (file paths, driver names, descriptions)."""
+"""SQL text for values and names that come from data (file paths, driver names, descriptions),
+and the one catalog question several modules ask."""
+
+import duckdb
 
 
 def quote(name: str) -> str:
@@ -9,3 +12,14 @@ def quote(name: str) -> str:
 def literal(text: str) -> str:
     """A string literal: `'text'`, inner single quotes doubled."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether the warehouse has `schema.table` (a fresh one has no ops tables yet)."""
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )

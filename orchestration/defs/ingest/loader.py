@@ -481,6 +481,23 @@ def _already_loaded(con: duckdb.DuckDBPyConnection, digest: str) -> bool:
     )
 
 
+def identify(
+    path: Path, source: Source
+) -> tuple[FileScan, mapping.Entry | None, mapping.MappingError | None]:
+    """A file's scan, its `_mapping.yml` entry, or the error reading its mapping.
+
+    `scan.content_hash` is what ops.load_audit records for the file: a mapped file is its
+    bytes and its entry (after the entry changes it loads again); a file whose mapping cannot
+    be read is rejected under its bare hash. orchestration/build_state.py asks the same.
+    """
+    scan = scan_bytes(path)
+    try:
+        entry = mapping.entry_for(path.parent, source, path.name)
+    except mapping.MappingError as exc:
+        return scan, None, exc
+    return replace(scan, content_hash=mapping.content_hash(scan.content_hash, entry)), entry, None
+
+
 def load_file(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -490,15 +507,11 @@ def load_file(
 ) -> FileResult:
     """Load one file in one transaction; never raises for bad input."""
     rel = path.relative_to(inbox).as_posix()
-    scan = scan_bytes(path)
-    try:
-        entry = mapping.entry_for(path.parent, source, path.name)
-    except mapping.MappingError as exc:
-        _audit(con, source, rel, scan, "rejected", 0, 0, f"{rel}: {exc}", None, None)
-        log.error("%s: %s", rel, exc)
-        return FileResult(rel, "rejected", message=f"{rel}: {exc}")
-    # A mapped file is its bytes and its entry: after the entry changes it loads again.
-    scan = replace(scan, content_hash=mapping.content_hash(scan.content_hash, entry))
+    scan, entry, error = identify(path, source)
+    if error is not None:
+        _audit(con, source, rel, scan, "rejected", 0, 0, f"{rel}: {error}", None, None)
+        log.error("%s: %s", rel, error)
+        return FileResult(rel, "rejected", message=f"{rel}: {error}")
     if _already_loaded(con, scan.content_hash):
         return FileResult(rel, "skipped", message="same content already loaded")
     mapped = None

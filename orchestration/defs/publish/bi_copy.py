@@ -38,7 +38,7 @@ from orchestration.defs.publish.partitions import ONCE_PER_RUN
 from orchestration.defs.transform.dbt import dbt_models, dbt_project
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import get_settings
-from orchestration.sql import literal, quote
+from orchestration.sql import has_table, literal, quote
 
 DATABASE_FILE = "kokemus.duckdb"
 PARQUET_LINK = "parquet"
@@ -174,11 +174,7 @@ def _comment(con: duckdb.DuckDBPyConnection, relation: str, table: PublishedTabl
 
 def _load_ids(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     """The warehouse's file loads behind this edition (ops.load_audit), for lineage."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'ops' and table_name = 'load_audit'"
-    ).fetchall()[0][0]
-    if not exists:
+    if not has_table(con, "ops", "load_audit"):
         return {"last_load_id": None, "loaded_files": 0, "loaded_load_ids": []}
     ids = [
         r[0]
