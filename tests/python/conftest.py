@@ -18,6 +18,9 @@ PIPELINE_FIXTURES = {"pipeline", "warehouse_connection", "mart"}
 
 # `make test` runs on two pytest-xdist workers (--dist loadgroup): tests that share a costly
 # build stay on one worker: the pipeline's together, and each any-inbox scenario's together.
+# pytest-xdist 3.8 groups by a "@<group>" suffix it writes to `item._nodeid`, which pytest 9
+# no longer reads (`nodeid` is `str(item._id)`), so every test was its own group and both
+# workers built the pipeline. `_group_node_ids` writes the suffix where pytest 9 reads it.
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -35,6 +38,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             scenario = callspec.params.get("name") if callspec else None
             group = item.module.group_of(item.originalname, scenario)
             item.add_marker(pytest.mark.xdist_group(group))
+    _group_node_ids(config, items)
+
+
+def _group_node_ids(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On an xdist worker under --dist loadgroup: the node id ends in "@<group>", as the
+    controller's LoadGroupScheduling expects (pytest 9's NodeId keeps the parsed string)."""
+    if not (hasattr(config, "workerinput") and getattr(config.option, "loadgroup", False)):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        names = sorted({str(m.args[0]) for m in item.iter_markers("xdist_group") if m.args})
+        if names and "@" not in item.nodeid:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(names)}")
 
 
 # A smaller sample than the demo's, still large enough for the planted effects.
