@@ -39,7 +39,12 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP)  ## create .venv and install the pinned dependencies
 
-target/manifest.json: $(STAMP) $(DBT_SOURCES)
+# The dbt sources of the raw tables follow the declared sources (orchestration/defs/ingest).
+models/staging/__sources.yml: orchestration/defs/ingest/sources.py orchestration/defs/ingest/dbt_sources.py | $(STAMP)
+	$(BIN)/python -m orchestration.defs.ingest.dbt_sources
+	@touch $@
+
+target/manifest.json: $(STAMP) $(DBT_SOURCES) models/staging/__sources.yml
 	$(BIN)/dbt parse --profiles-dir . --quiet
 	@touch $@
 

@@ -12,7 +12,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from reports.data import METRICS, MartData, Metric, Row
+from orchestration.lib import dimensions
+from reports.data import ALL, METRICS, MartData, Metric, Row
 from reports.formatting import (
     format_int,
     format_interval,
@@ -74,6 +75,39 @@ def label(loc: Locale, group: str, code: Any) -> str:
     """The locale's name for a code (a driver, a reason, a band), else the code itself."""
     labels = loc.text.get(group) or {}
     return str(labels.get(code, code))
+
+
+def dimension_name(loc: Locale, dimension: str, value: Any) -> str:
+    """A dimension value as the reader calls it: its display name in the report's language
+    (seeds/dimensions.csv), 'all customers' for the rollup, the locale's word for unknown."""
+    if value == ALL:
+        return str(loc.text["all_customers"])
+    if value is None or value == "unknown":
+        return str(loc.text["unknown_value"])
+    return dimensions.display(dimension, value, loc.lang)
+
+
+def dimension_order(dimension: str) -> Callable[[Any], tuple[int, str, str]]:
+    """Sort key of a dimension's values: the seed's order (a touchpoint's place along the
+    customer journey), undeclared values after it by name."""
+    return lambda value: dimensions.order(dimension, value)
+
+
+def cell_name(loc: Locale, segment: Any, touchpoint: Any) -> str:
+    """'All customers', 'Customer support (touchpoint)', 'Consumers (segment)' or both."""
+    t = loc.text
+    if segment == ALL and touchpoint == ALL:
+        return str(t["all_customers"])
+    if segment == ALL:
+        return str(t["cell_touchpoint"].format(name=dimension_name(loc, "touchpoint", touchpoint)))
+    if touchpoint == ALL:
+        return str(t["cell_segment"].format(name=dimension_name(loc, "segment", segment)))
+    return str(
+        t["cell_both"].format(
+            segment=dimension_name(loc, "segment", segment),
+            touchpoint=dimension_name(loc, "touchpoint", touchpoint),
+        )
+    )
 
 
 def by_name(value: Any) -> tuple[str, str]:

@@ -5,8 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.cells import DECIMALS, count, finite, is_shown, label, min_n_text, pct
-from reports.data import Row, SectionData
+from reports.cells import (
+    DECIMALS,
+    cell_name,
+    count,
+    dimension_name,
+    finite,
+    is_shown,
+    label,
+    min_n_text,
+    pct,
+)
+from reports.data import ALL, Row, SectionData
 from reports.formatting import format_number, format_signed
 from reports.language import Locale
 
@@ -23,7 +33,7 @@ def proposals(data: SectionData, quarter: str, loc: Locale) -> list[dict[str, An
                 "proposal_id": r["proposal_id"],
                 "rank": r["proposal_rank"],
                 "text": loc.text["proposal_sentence"].format(
-                    driver=label(loc, "drivers", r["driver"]),
+                    driver=dimension_name(loc, "driver", r["driver"]),
                     target=_target_label(r, loc),
                     weight=pct(loc)(r["rescaled_weight_pct"]),
                     mean=format_number(r["driver_mean"], 2, loc.numbers),
@@ -39,10 +49,10 @@ def proposals(data: SectionData, quarter: str, loc: Locale) -> list[dict[str, An
 def _target_label(row: Row, loc: Locale) -> str:
     kind, value = row["target_type"], row["target_value"]
     if kind == "touchpoint":
-        return loc.text["cell_touchpoint"].format(name=value)
+        return cell_name(loc, ALL, value)
     if kind == "segment":
-        return loc.text["cell_segment"].format(name=value)
-    return loc.text["all_customers"]
+        return cell_name(loc, value, ALL)
+    return cell_name(loc, ALL, ALL)
 
 
 _METRIC_DECIMALS = {"driver_mean": 2}

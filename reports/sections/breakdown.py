@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from reports.cells import score_cell
+from reports.cells import dimension_name, dimension_order, score_cell
 from reports.data import ALL, METRICS, MartData, Row
 from reports.formatting import format_int
 from reports.language import Locale
@@ -35,7 +35,7 @@ def breakdown_section(
 def _breakdown(rows: Sequence[Row], name_col: str, loc: Locale, min_n: int) -> list[dict[str, Any]]:
     return [
         {
-            "name": row[name_col],
+            "name": dimension_name(loc, name_col, row[name_col]),
             "n": (
                 loc.text["no_data"]
                 if row["n_responses"] is None
@@ -43,5 +43,5 @@ def _breakdown(rows: Sequence[Row], name_col: str, loc: Locale, min_n: int) -> l
             ),
             "cells": [score_cell(row, m, loc, min_n) for m in METRICS],
         }
-        for row in sorted(rows, key=lambda r: (str(r[name_col]).casefold(), str(r[name_col])))
+        for row in sorted(rows, key=lambda r: dimension_order(name_col)(r[name_col]))
     ]

@@ -12,8 +12,9 @@ from markupsafe import Markup
 from orchestration.settings import get_settings
 from reports.cells import (
     DECIMALS,
-    by_name,
     count,
+    dimension_name,
+    dimension_order,
     finite,
     is_shown,
     label,
@@ -101,11 +102,11 @@ def churn_section(
         headline = {"churn": churn(headline_row), "retention": retention(headline_row)}
     segments = [
         {
-            "name": r["segment"],
+            "name": dimension_name(loc, "segment", r["segment"]),
             "churn": churn(r),
             "retention": retention(r),
         }
-        for r in sorted(rows, key=lambda r: by_name(r["segment"]))
+        for r in sorted(rows, key=lambda r: dimension_order("segment")(r["segment"]))
         if r["segment"] != ALL
     ]
     by_group = {r["score_group"]: r for r in groups_rows or []}

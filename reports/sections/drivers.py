@@ -8,7 +8,17 @@ from typing import Any
 from markupsafe import Markup
 
 from orchestration.settings import get_settings
-from reports.cells import DECIMALS, count, finite, is_shown, label, min_n_text, pct
+from reports.cells import (
+    DECIMALS,
+    cell_name,
+    count,
+    dimension_name,
+    finite,
+    is_shown,
+    label,
+    min_n_text,
+    pct,
+)
 from reports.charts import QuadrantPoint, quadrant_svg
 from reports.data import ALL, Row, SectionData
 from reports.formatting import format_interval, format_number, format_signed
@@ -145,14 +155,10 @@ def low_r2_note(data: SectionData, quarter: str, loc: Locale) -> str:
         return ""
     names = []
     for r in cells:
-        where = (
-            t["cell_touchpoint"].format(name=r["touchpoint"])
-            if r["segment"] == ALL
-            else t["cell_segment"].format(name=r["segment"])
-        )
         names.append(
             t["drivers_low_r2_cell"].format(
-                cell=where, r2=format_number(r["r_squared"], 2, loc.numbers)
+                cell=cell_name(loc, r["segment"], r["touchpoint"]),
+                r2=format_number(r["r_squared"], 2, loc.numbers),
             )
         )
     return str(t["drivers_low_r2"].format(cells="; ".join(names), min_r2=min_r2_text(loc)))
@@ -177,4 +183,4 @@ def drivers_not_estimated(rows: Sequence[Row], quarter: str, loc: Locale, min_n:
 
 
 def _driver_label(loc: Locale, driver: str) -> str:
-    return label(loc, "drivers", driver)
+    return dimension_name(loc, "driver", driver)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.cells import heat_cell, missing_cell, number, value_cell
+from reports.cells import (
+    dimension_name,
+    dimension_order,
+    heat_cell,
+    missing_cell,
+    number,
+    value_cell,
+)
 from reports.charts import heat_colours
 from reports.data import ALL, MartData
 from reports.language import Locale
@@ -17,8 +24,8 @@ def segment_touchpoint_heatmap(
     rows = [r for r in data.in_quarter(quarter) if r["segment"] != ALL and r["touchpoint"] != ALL]
     if not rows:
         return None
-    segments = sorted({r["segment"] for r in rows}, key=lambda s: (s.casefold(), s))
-    touchpoints = sorted({r["touchpoint"] for r in rows}, key=lambda s: (s.casefold(), s))
+    segments = sorted({r["segment"] for r in rows}, key=dimension_order("segment"))
+    touchpoints = sorted({r["touchpoint"] for r in rows}, key=dimension_order("touchpoint"))
     cells = {(r["segment"], r["touchpoint"]): r for r in rows}
     table = []
     for segment in segments:
@@ -30,5 +37,8 @@ def segment_touchpoint_heatmap(
                 continue
             cell = value_cell(r["nps"], r["n_nps"], r["is_reportable"], loc, min_n, number(loc))
             line.append(heat_cell(cell, r["nps"], heat_colours))
-        table.append({"name": segment, "cells": line})
-    return {"columns": touchpoints, "rows": table}
+        table.append({"name": dimension_name(loc, "segment", segment), "cells": line})
+    return {
+        "columns": [dimension_name(loc, "touchpoint", tp) for tp in touchpoints],
+        "rows": table,
+    }

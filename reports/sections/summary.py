@@ -6,7 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from reports.cells import DECIMALS, count, finite, is_shown, label, number, pct, reportable
+from reports.cells import (
+    DECIMALS,
+    cell_name,
+    count,
+    dimension_name,
+    finite,
+    is_shown,
+    label,
+    number,
+    pct,
+    reportable,
+)
 from reports.data import ALL, METRICS, NPS, MartData, Row, SectionData
 from reports.formatting import format_int, format_number
 from reports.language import Locale
@@ -16,18 +27,6 @@ from reports.sections.themes import theme_labels
 
 MOVERS_SHOWN = 5
 PAIN_POINTS_SHOWN = 3
-
-
-def cell_name(row: Row, loc: Locale) -> str:
-    """'All customers', 'Touchpoint support' or 'Segment smb' (a cut of one dimension)."""
-    t = loc.text
-    if row["segment"] == ALL and row["touchpoint"] == ALL:
-        return t["all_customers"]
-    if row["segment"] == ALL:
-        return t["cell_touchpoint"].format(name=row["touchpoint"])
-    if row["touchpoint"] == ALL:
-        return t["cell_segment"].format(name=row["segment"])
-    return t["cell_both"].format(segment=row["segment"], touchpoint=row["touchpoint"])
 
 
 def movers(
@@ -56,7 +55,7 @@ def movers(
         assert row is not None
         change, z = r["change"], r["change_z"]
         text = t["mover_sentence"].format(
-            name=cell_name(row, loc),
+            name=cell_name(loc, row["segment"], row["touchpoint"]),
             metric=t["metrics"][metric.key]["name"],
             verb=t["verb_up"] if change > 0 else t["verb_down"],
             change=format_number(abs(change), DECIMALS, loc.numbers),
@@ -154,7 +153,9 @@ def pain_points(data: SectionData, quarter: str, loc: Locale, min_n: int) -> lis
                     theme=labels.get(r["theme_id"], r["theme_id"]),
                     where=t["all_touchpoints"]
                     if r["touchpoint"] == ALL
-                    else t["where_touchpoint"].format(name=r["touchpoint"]),
+                    else t["where_touchpoint"].format(
+                        name=dimension_name(loc, "touchpoint", r["touchpoint"])
+                    ),
                     share=pct(loc)(r["share_of_comments_pct"]),
                     mentions=count(r["n_mentions"], loc),
                     detractor_share=pct(loc)(r["detractor_share_pct"]),

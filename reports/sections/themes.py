@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestration.lib import dimensions
 from reports.cells import (
     DECIMALS,
     count,
+    dimension_name,
     finite,
     is_shown,
     min_n_text,
@@ -85,6 +87,7 @@ def themes_section(
     for v in data.rows("verbatims", quarter) or []:
         verbatims.setdefault(v["theme_id"], []).append(v)
     quotes = []
+    languages = dimensions.values("language")
     for r in sorted(rows, key=lambda r: (-(r["n_detractors"] or 0), r["theme_id"])):
         found = sorted(verbatims.get(r["theme_id"], []), key=lambda v: v["verbatim_rank"])
         if not found or not is_shown(r["is_reportable"], r["n_mentions"], min_n):
@@ -96,11 +99,15 @@ def themes_section(
                     {
                         "comment": v["comment"],  # escaped by the template's autoescape
                         "score": loc.text["verbatim_score"].format(
-                            score=v["nps_score"], touchpoint=v["touchpoint"]
+                            score=v["nps_score"],
+                            touchpoint=dimension_name(loc, "touchpoint", v["touchpoint"]),
                         )
                         if v["nps_score"] is not None
-                        else loc.text["verbatim_no_score"].format(touchpoint=v["touchpoint"]),
-                        "lang": v["language"] if v["language"] in ("fi", "sv", "en") else "",
+                        else loc.text["verbatim_no_score"].format(
+                            touchpoint=dimension_name(loc, "touchpoint", v["touchpoint"])
+                        ),
+                        # The page marks the comment's language (from the dimensions seed).
+                        "lang": v["language"] if v["language"] in languages else "",
                     }
                     for v in found
                 ],

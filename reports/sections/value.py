@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from reports.cells import by_name, eur, pct, value_cell
+from reports.cells import dimension_name, dimension_order, eur, pct, value_cell
 from reports.data import ALL, Row, SectionData
 from reports.formatting import format_int, format_number, format_percent
 from reports.language import Locale
@@ -23,10 +23,10 @@ def value_section(
     as_eur, as_pct = eur(loc), pct(loc)
 
     def order(r: Row) -> tuple[bool, str, str]:
-        return (r["segment"] != ALL, *by_name(r["segment"]))
+        return (r["segment"] != ALL, *dimension_order("segment")(r["segment"]))
 
     def seg_name(segment: Any) -> str:
-        return loc.text["all_customers"] if segment == ALL else str(segment)
+        return dimension_name(loc, "segment", segment)
 
     risk = []
     for r in sorted(risk_rows or [], key=order):

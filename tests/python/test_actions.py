@@ -93,8 +93,9 @@ def test_every_action_rule_quarantines_with_its_reason(tmp_path: Path) -> None:
         "from raw.improvement_actions order by action_id"
     ).fetchall()
     con.close()
+    # Allowed values are compared lower-cased and loaded lower-cased: raw holds the contract's.
     assert loaded == [
-        ("A1", "P-1", "Touchpoint", "Done", "2025-06-20 00:00"),
+        ("A1", "P-1", "touchpoint", "done", "2025-06-20 00:00"),
         ("A2", None, "touchpoint", "in_progress", None),
     ]
 

@@ -304,7 +304,7 @@ def test_asset_graph_groups_and_report_dependency() -> None:
         "intermediate": 10,
         "marts": 24,
         "semantic": 4,  # models/semantic: MetricFlow's time spine and facts
-        "seeds": 4,
+        "seeds": 5,
         "snapshots": 1,
         "analytics": 2,
         "publish": 2,

@@ -423,7 +423,7 @@ def test_first_quarter_says_no_previous_quarter(site: Path) -> None:
 
 def test_suppressed_cells_show_n_below_min_and_never_their_value(site: Path) -> None:
     en = _read(site, "en/2025-Q2/index.html")
-    store_row = visible_text(_between(en, '<th scope="row">store</th>', "</tr>"))
+    store_row = visible_text(_between(en, '<th scope="row">Store</th>', "</tr>"))
     assert store_row.count("n < 30") == 4
     # b2b: NPS (n 40) shown, CSAT (n 20, flagged) suppressed in its own cell only
     b2b_row = visible_text(_between(en, '<th scope="row">b2b</th>', "</tr>"))
@@ -450,7 +450,7 @@ def test_suppressed_cells_show_n_below_min_and_never_their_value(site: Path) -> 
 
 def test_change_is_hidden_when_previous_quarter_was_suppressed(site: Path) -> None:
     en = _read(site, "en/2025-Q3/index.html")
-    store_row = visible_text(_between(en, '<th scope="row">store</th>', "</tr>"))
+    store_row = visible_text(_between(en, '<th scope="row">Store</th>', "</tr>"))
     assert "40.0" in store_row
     for path in site.rglob("*.html"):
         assert "47.5" not in path.read_text(encoding="utf-8")

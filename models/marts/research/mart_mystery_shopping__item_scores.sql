@@ -4,13 +4,23 @@
 -- n_visits of n_visits. A visit's item share lies in [0, 1], so its variance is at most
 -- p (1 − p): the interval is exact for yes / no items and conservative for items of more
 -- points (their points are not independent trials, so Wilson over points would be too narrow).
-{%- set our_brand = var('our_brand', 'kokemus') %}
 {%- set min_n = var('min_reportable_n') %}
 {%- set visit_k = '(case when max_score_sum > 0 then 1e0 * n_visits * score_sum / max_score_sum '
     ~ 'end)' %}
 
 with visit_items as (
     select * from {{ ref('stg_research__mystery_shopping') }}
+),
+
+dimensions as (
+    select * from {{ ref('dimensions') }}
+),
+
+-- Our brand is declared in the dimensions seed (kind = 'ours'), compared case-insensitively.
+our_brands as (
+    select distinct lower(value) as brand_lower
+    from dimensions
+    where dimension = 'brand' and kind = 'ours'
 ),
 
 items as (
@@ -45,7 +55,7 @@ scored as (
         {{ quarter_label('quarter_start') }} as quarter,
         quarter_start,
         brand,
-        lower(brand) = lower('{{ our_brand }}') as is_our_brand,
+        our_brands.brand_lower is not null as is_our_brand,
         channel,
         location,
         item,
@@ -57,6 +67,7 @@ scored as (
         {{ wilson_ci(visit_k, 'n_visits', 'high') }} as score_ci_high,
         n_visits >= {{ min_n }} as is_reportable
     from counted
+    left join our_brands on lower(counted.brand) = our_brands.brand_lower
 ),
 
 with_ours as (

@@ -133,17 +133,25 @@ def _expectation_result(
         f"| {', '.join(map(str, o.examples)) or ''} |"
         for o in outcomes
     )
+    # What to do, where there is something to say (an undeclared dimension value: its seed).
+    hints = [h for o in failed if (h := o.expectation.hint(o.examples))]
     return dg.AssetCheckResult(
         asset_key=key,
         check_name=name,
         passed=not failed,
         severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        description="; ".join(hints) or None,
         metadata={
             "expectations": len(outcomes),
             "failed": len(failed),
             "unexpected_rows": sum(o.unexpected_count for o in failed),
             "results": dg.MetadataValue.md(
                 "| expectation | result | unexpected rows | examples |\n|---|---|---|---|\n" + rows
+            ),
+            **(
+                {"what_to_do": dg.MetadataValue.md("\n".join(f"- {h}" for h in hints))}
+                if hints
+                else {}
             ),
         },
     )

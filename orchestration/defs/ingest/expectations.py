@@ -15,13 +15,8 @@ from typing import Any
 
 import duckdb
 
-from orchestration.defs.ingest.sources import ACTION_STATUSES, ACTION_TARGET_TYPES
-
-TOUCHPOINTS = ["sales", "onboarding", "support", "billing", "web", "store"]
-CHANNELS = ["email", "web", "sms", "phone", "in_store"]
-SURVEYS = ["relationship", "post_service", "post_sale", "onboarding"]
-SEGMENTS = ["enterprise", "smb", "consumer", "public"]
-CHURN_REASONS = ["price", "service", "product", "moved", "competitor", "other"]
+from orchestration.defs.ingest.sources import SOURCES, Source
+from orchestration.lib import dimensions
 
 
 @dataclass(frozen=True)
@@ -29,11 +24,24 @@ class Expect:
     kind: str  # a class in great_expectations.expectations
     kwargs: dict[str, Any]
     blocking: bool
+    # For an expectation on a dimension column: the dimension, so a failure can name the seed.
+    dimension: str | None = None
 
     @property
     def label(self) -> str:
         target = self.kwargs.get("column") or "+".join(self.kwargs.get("column_list", []))
         return f"{self.kind}({target})"
+
+    def hint(self, examples: list[Any]) -> str:
+        """What to do about a failure, when there is something to say."""
+        if not self.dimension:
+            return ""
+        shown = ", ".join(f"'{x}'" for x in examples) or "values"
+        return (
+            f"{self.kwargs['column']} has {shown} that {dimensions.SEED_NAME} does not declare: "
+            f"add them there as dimension '{self.dimension}' with their display names "
+            "(docs/contract.md, 'Your own dimensions')"
+        )
 
 
 def not_null(column: str) -> Expect:
@@ -48,72 +56,45 @@ def between(column: str, lo: float, hi: float, blocking: bool = True) -> Expect:
     )
 
 
-def in_set(column: str, values: list[str], blocking: bool = False) -> Expect:
-    return Expect("ExpectColumnValuesToBeInSet", {"column": column, "value_set": values}, blocking)
+def in_set(
+    column: str, values: list[str], blocking: bool = False, dimension: str | None = None
+) -> Expect:
+    return Expect(
+        "ExpectColumnValuesToBeInSet", {"column": column, "value_set": values}, blocking, dimension
+    )
 
 
 def unique_per_load(*columns: str) -> Expect:
     return Expect("ExpectCompoundColumnsToBeUnique", {"column_list": [*columns, "_load_id"]}, False)
 
 
-SUITES: dict[str, list[Expect]] = {
-    "survey_responses": [
-        not_null("response_id"),
-        not_null("responded_at"),
-        between("nps_score", 0, 10),
-        between("csat_score", 1, 5),
-        between("ces_score", 1, 7),
-        between("loyalty_score", 1, 5),
-        in_set("ces_scale", ["1-7", "1-5"], blocking=True),
-        in_set("touchpoint", TOUCHPOINTS),
-        in_set("channel", CHANNELS),
-        in_set("survey", SURVEYS),
-        in_set("language", ["fi", "sv", "en"]),
-        unique_per_load("response_id"),
-    ],
-    "crm_customers": [
-        not_null("customer_id"),
-        not_null("extracted_at"),
-        in_set("segment", SEGMENTS),
-        unique_per_load("customer_id"),
-    ],
-    "crm_orders": [
-        not_null("order_id"),
-        not_null("customer_id"),
-        not_null("ordered_at"),
-        not_null("amount"),
-        in_set("status", ["completed", "refunded", "cancelled"], blocking=True),
-        between("amount", 0, 10_000_000, blocking=False),
-        unique_per_load("order_id"),
-    ],
-    "churn_events": [
-        not_null("customer_id"),
-        not_null("churned_at"),
-        in_set("reason_code", CHURN_REASONS),
-        unique_per_load("customer_id", "churned_at"),
-    ],
-    "mystery_shopping": [
-        not_null("visit_id"),
-        not_null("item"),
-        not_null("score"),
-        between("score", 0, 100, blocking=False),
-        unique_per_load("visit_id", "item"),
-    ],
-    "lost_deals": [
-        not_null("deal_id"),
-        not_null("lost_at"),
-        unique_per_load("deal_id"),
-    ],
-    "improvement_actions": [
-        not_null("action_id"),
-        not_null("target_value"),
-        not_null("decided_at"),
-        # Warnings: the loader compares these lower-cased, so 'Done' is a valid raw value.
-        in_set("status", list(ACTION_STATUSES)),
-        in_set("target_type", list(ACTION_TARGET_TYPES)),
-        unique_per_load("action_id"),
-    ],
-}
+def suite_of(source: Source) -> list[Expect]:
+    """The raw table's suite, read off its declaration (sources.py) and the dimensions seed.
+
+    Blocking: keys and required values present, ranges, scales and allowed values — what the
+    loader guarantees. Warnings: a value the dimensions seed does not declare, an unusual
+    amount, a key sent twice within one load.
+    """
+    suite = [not_null(c.name) for c in source.columns if c.not_empty or c.name in source.key]
+    if source.snapshot:
+        suite.append(not_null("extracted_at"))
+    for c in source.columns:
+        if c.range:
+            suite.append(between(c.name, *c.range))
+        if c.scales:
+            suite.append(in_set(c.scales[0], list(c.scales[1]), blocking=True))
+        if c.allowed:
+            suite.append(in_set(c.name, list(c.allowed), blocking=True))
+        if c.usual:
+            suite.append(between(c.name, *c.usual, blocking=False))
+        if c.dimension:
+            values = dimensions.values(c.dimension)
+            suite.append(in_set(c.name, values, dimension=c.dimension))
+    suite.append(unique_per_load(*(k for k in source.key if k != "extracted_at")))
+    return suite
+
+
+SUITES: dict[str, list[Expect]] = {s.name: suite_of(s) for s in SOURCES}
 
 
 @dataclass(frozen=True)

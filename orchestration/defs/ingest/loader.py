@@ -210,6 +210,9 @@ def _typed(column: Column, v: str) -> str:
             f"case when regexp_matches({v}, '^[0-9]{{1,2}}[.][0-9]{{1,2}}[.][0-9]{{4}}([^0-9]|$)') "
             f"then cast(try_strptime({v}, [{formats}]) as timestamptz) end)"
         )
+    if column.allowed:
+        # Compared lower-cased, so loaded lower-cased: raw holds the values the contract lists.
+        return f"lower({v})"
     return v
 
 

@@ -28,8 +28,14 @@ class Column:
     # The range depends on a scale column: (scale column, {scale: range}). A file holding a
     # scale not listed is rejected whole (docs/metrics.md: unknown scales are never converted).
     scales: tuple[str, dict[str, tuple[int, int]]] | None = None
-    # The only values the contract knows (compared lower-cased); others go to quarantine.
+    # The only values the contract knows (compared lower-cased, loaded lower-cased); others go
+    # to quarantine.
     allowed: tuple[str, ...] | None = None
+    # A dimension of the company's own world (seeds/dimensions.csv): a value the seed does not
+    # declare loads, and the raw table's expectations warn naming it and the seed.
+    dimension: str | None = None
+    # Loadable but unusual outside this range (a warning expectation, not quarantine).
+    usual: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -47,10 +53,12 @@ class Source:
     name: str  # inbox folder and raw table name
     columns: tuple[Column, ...]
     key: tuple[str, ...]
+    description: str = ""  # the raw table's grain, for the dbt sources YAML
     # Columns named <prefix><name> (any number) are unpivoted into raw.<name>_<long_table>.
     wide_prefix: str | None = None
     wide_range: tuple[int, int] | None = None
     wide_table: str | None = None
+    wide_dimension: str | None = None  # the dimension the wide columns' names belong to
     # A row must have at least one of these (scores): else it is quarantined.
     at_least_one_of: tuple[str, ...] = field(default_factory=tuple)
     # Snapshot sources take their extraction date from the file name (name_YYYY-MM-DD.csv).
@@ -75,9 +83,9 @@ SURVEY_RESPONSES = Source(
         # Anonymous surveys have no customer id; a tool's export may lack the survey, the
         # touchpoint or the channel: empty columns, 'unknown' where a dimension needs a value.
         Column("customer_id", required=False),
-        Column("survey", required=False),
-        Column("touchpoint", required=False),
-        Column("channel", required=False),
+        Column("survey", required=False, dimension="survey"),
+        Column("touchpoint", required=False, dimension="touchpoint"),
+        Column("channel", required=False, dimension="channel"),
         Column("responded_at", "timestamp", not_empty=True),
         _score("nps_score", 0, 10, required=True),
         _score("csat_score", 1, 5),
@@ -92,15 +100,18 @@ SURVEY_RESPONSES = Source(
         _score("loyalty_score", 1, 5),
         Column("comment", required=False),
         Column("suggestion", required=False),
-        Column("language", required=False),
+        Column("language", required=False, dimension="language"),
         # A survey tool may carry the customer's segment; the CRM's segment at answer time wins
         # when the customer is in the CRM export (int_survey_responses__scored).
-        Column("segment", required=False),
+        Column("segment", required=False, dimension="segment"),
     ),
     key=("response_id",),
+    description="One row per valid survey answer per load (a re-sent response appears once "
+    "per load).",
     wide_prefix="driver_",
     wide_range=(1, 5),
     wide_table="survey_driver_scores",
+    wide_dimension="driver",
     at_least_one_of=("nps_score", "csat_score", "ces_score", "loyalty_score"),
 )
 
@@ -111,13 +122,14 @@ CRM_CUSTOMERS = Source(
         Column("customer_name", required=False),
         Column("email", required=False),
         Column("phone", required=False),
-        Column("segment"),
+        Column("segment", dimension="segment"),
         Column("region"),
         Column("industry", required=False),
         Column("created_at", "timestamp"),
         Column("updated_at", "timestamp", required=False),
     ),
     key=("customer_id", "extracted_at"),
+    description="One row per customer per CRM snapshot file (extracted_at from the file name).",
     snapshot=True,
 )
 
@@ -127,11 +139,12 @@ CRM_ORDERS = Source(
         Column("order_id", not_empty=True),
         Column("customer_id", not_empty=True),
         Column("ordered_at", "timestamp", not_empty=True),
-        Column("amount", "decimal", not_empty=True),
+        Column("amount", "decimal", not_empty=True, usual=(0, 10_000_000)),
         Column("currency", required=False),
         Column("status", not_empty=True, allowed=("completed", "refunded", "cancelled")),
     ),
     key=("order_id",),
+    description="One row per order per load.",
 )
 
 CHURN_EVENTS = Source(
@@ -139,11 +152,12 @@ CHURN_EVENTS = Source(
     columns=(
         Column("customer_id", not_empty=True),
         Column("churned_at", "timestamp", not_empty=True),
-        Column("reason_code", required=False),
+        Column("reason_code", required=False, dimension="churn_reason"),
         Column("reason_text", required=False),
         Column("competitor", required=False),
     ),
     key=("customer_id", "churned_at"),
+    description="One row per customer lost per load.",
 )
 
 MYSTERY_SHOPPING = Source(
@@ -155,11 +169,12 @@ MYSTERY_SHOPPING = Source(
         Column("location"),
         Column("channel"),
         Column("item", not_empty=True),
-        Column("score", "decimal", not_empty=True),
+        Column("score", "decimal", not_empty=True, usual=(0, 100)),
         Column("max_score", "decimal", not_empty=True),
         Column("note", required=False),
     ),
     key=("visit_id", "item"),
+    description="One row per checklist item scored on a visit, per load.",
 )
 
 LOST_DEALS = Source(
@@ -174,6 +189,7 @@ LOST_DEALS = Source(
         Column("competitor", required=False),
     ),
     key=("deal_id",),
+    description="One row per lost deal or lost-customer interview, per load.",
 )
 
 ACTION_STATUSES = ("planned", "in_progress", "done", "dropped")
@@ -195,6 +211,8 @@ IMPROVEMENT_ACTIONS = Source(
         Column("status", not_empty=True, allowed=ACTION_STATUSES),
     ),
     key=("action_id",),
+    description="One row per improvement action per load (improvement_actions/, a sheet kept "
+    "by people): its target, owner, decision and completion dates and status.",
     row_rules=(
         RowRule("{done_at} < {decided_at}", "done_at before decided_at"),
         # An unparseable done_at has its own reason; only a missing one breaks this rule.
