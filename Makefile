@@ -17,6 +17,9 @@ export CX_REPORTS_DIR ?= build/reports
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 # Keep tool caches inside the project's ignored folders.
 export XDG_CACHE_HOME ?= $(CURDIR)/.venv/.cache
+# This checkout's code first, whichever checkout the venv's editable install points at (a
+# second worktree sharing one .venv would otherwise run the first one's code).
+export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 

@@ -84,6 +84,8 @@ def dimension_name(loc: Locale, dimension: str, value: Any) -> str:
         return str(loc.text["all_customers"])
     if value is None or value == "unknown":
         return str(loc.text["unknown_value"])
+    if value == "anonymous":  # the segment of answers without a customer id
+        return str(loc.text["anonymous_value"])
     return dimensions.display(dimension, value, loc.lang)
 
 

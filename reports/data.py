@@ -136,6 +136,8 @@ QUERIES: Mapping[str, str] = {
     ),
     # The annual NPS both ways (pooled, and the mean of the quarters), for the Q4 report.
     "year": "select * from marts.mart_cx_scores__year",
+    # Scores per survey programme: relationship and transactional NPS headlined apart.
+    "survey_scores": "select * from marts.mart_cx_scores__survey_quarter",
     "drivers": "select * from marts.mart_key_drivers__quarter",
     "proposals": "select * from marts.mart_improvement_proposals__quarter",
     "movers": "select * from marts.mart_cx_movers__quarter",

@@ -19,6 +19,7 @@ from reports.cells import (
 from reports.data import ALL, Row, SectionData
 from reports.formatting import format_number, format_signed
 from reports.language import Locale
+from reports.sections.themes import theme_labels
 
 PROPOSALS_SHOWN = 3
 
@@ -44,6 +45,17 @@ def proposals(data: SectionData, quarter: str, loc: Locale) -> list[dict[str, An
             }
         )
     return out
+
+
+def _target_value(row: Row, loc: Locale, themes: dict[str, str]) -> str:
+    """An action's target as the reader calls it: a touchpoint's, segment's or driver's display
+    name (seeds/dimensions.csv), a theme's label."""
+    kind, value = row["target_type"], row["target_value"]
+    if kind == "theme":
+        return themes.get(value, str(value))
+    if kind in ("touchpoint", "segment", "driver"):
+        return dimension_name(loc, kind, value)
+    return str(value)
 
 
 def _target_label(row: Row, loc: Locale) -> str:
@@ -76,6 +88,7 @@ def actions_section(
     if not rows:
         return None
     t = loc.text
+    themes = theme_labels(data, loc)
     primary = [r for r in rows if r["is_primary_metric"]]
     by_action: dict[str, list[Row]] = {}
     for r in primary:
@@ -128,7 +141,7 @@ def actions_section(
                 "id": action_id,
                 "description": head["description"] or "",
                 "target": t["action_targets"][head["target_type"]].format(
-                    value=head["target_value"]
+                    value=_target_value(head, loc, themes)
                 ),
                 "owner": head["owner"] or "",
                 "status": label(loc, "action_statuses", head["status"]),

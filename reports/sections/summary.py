@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from orchestration.lib.dimensions import SURVEY_TYPES
 from reports.cells import (
     DECIMALS,
     cell_name,
     count,
     dimension_name,
+    dimension_order,
     finite,
     is_shown,
     label,
@@ -118,6 +120,66 @@ def headline_sentence(
     return {"text": text, "benchmarks": bench, "band": str(row.get("nps_band"))}
 
 
+def programme_headlines(
+    data: SectionData, quarter: str, loc: Locale, min_n: int
+) -> list[dict[str, Any]] | None:
+    """One headline per survey type (relationship first), with its programmes below it, when the
+    quarter's NPS answers come from more than one type; None when they do not (the pooled
+    headline stands). Relationship and transactional NPS answer different questions: where both
+    exist they are never pooled into one headline (mart_cx_scores__survey_quarter)."""
+    rows = data.rows("survey_scores", quarter) or []
+    types = [r for r in rows if r["survey_type"] != ALL and r["survey"] == ALL and r["n_nps"]]
+    if len(types) < 2:
+        return None
+    order = {kind: i for i, kind in enumerate(SURVEY_TYPES)}
+    out = []
+    for head in sorted(
+        types, key=lambda r: (order.get(r["survey_type"], len(order)), r["survey_type"])
+    ):
+        programmes = [
+            r
+            for r in rows
+            if r["survey_type"] == head["survey_type"] and r["survey"] != ALL and r["n_nps"]
+        ]
+        name = label(loc, "survey_types", head["survey_type"])
+        out.append(
+            {
+                "survey_type": head["survey_type"],
+                "text": _programme_text(head, name, loc, min_n),
+                "programmes": [
+                    {
+                        "survey": r["survey"],
+                        "text": _programme_text(
+                            r, dimension_name(loc, "survey", r["survey"]), loc, min_n
+                        ),
+                    }
+                    for r in sorted(
+                        programmes, key=lambda r: dimension_order("survey")(r["survey"])
+                    )
+                ]
+                if len(programmes) > 1
+                else [],
+            }
+        )
+    return out
+
+
+def _programme_text(row: Row, name: str, loc: Locale, min_n: int) -> str:
+    t = loc.text
+    if not reportable(row, NPS, min_n):
+        return str(t["summary_programme_suppressed"].format(name=name, n=count(row["n_nps"], loc)))
+    return str(
+        t["summary_programme"].format(
+            name=name,
+            value=number(loc)(row["nps"]),
+            low=number(loc)(row["nps_ci_low"]),
+            high=number(loc)(row["nps_ci_high"]),
+            n=count(row["n_nps"], loc),
+            band=label(loc, "nps_bands", row.get("nps_band")),
+        )
+    )
+
+
 def pain_points(data: SectionData, quarter: str, loc: Locale, min_n: int) -> list[dict[str, Any]]:
     """The themes detractors raised most this quarter, where they raised them.
 
@@ -185,10 +247,13 @@ def summary_section(
 ) -> dict[str, Any]:
     """The summary's parts; `churn_finding` is the churn section's sentence, repeated here."""
     listed, tested = movers(data, extra, quarter, loc, min_n)
+    programmes = programme_headlines(extra, quarter, loc, min_n)
+    headline = headline_sentence(data.get(quarter, ALL, ALL), extra.rows("benchmarks"), loc, min_n)
     return {
-        "headline": headline_sentence(
-            data.get(quarter, ALL, ALL), extra.rows("benchmarks"), loc, min_n
-        ),
+        # Answers of relationship and transactional surveys: a headline per type, not pooled.
+        "headline": headline if programmes is None else None,
+        "programmes": programmes,
+        "benchmarks": headline["benchmarks"] if headline else "",
         "movers": listed,
         # No candidate at all: nothing could be compared, which is not "no change".
         "movers_tested": tested,

@@ -6,7 +6,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from reports.cells import DECIMALS, min_n_text, shown_value
+from reports.cells import DECIMALS, dimension_name, dimension_order, min_n_text, shown_value
 from reports.charts import Series, chart_window, nps_trend_svg
 from reports.data import ALL, NPS, MartData
 from reports.formatting import format_number
@@ -31,10 +31,10 @@ def _chart(data: MartData, quarter: str, loc: Locale, min_n: int) -> Markup:
 
     touchpoints = sorted(
         {tp for (q, seg, tp) in data.rows if q in window and seg == ALL and tp != ALL},
-        key=lambda tp: (tp.casefold(), tp),
+        key=dimension_order("touchpoint"),
     )
     series = [Series(t["headline_series"], values(ALL, ALL), emphasis=True)]
-    series += [Series(tp, values(ALL, tp)) for tp in touchpoints]
+    series += [Series(dimension_name(loc, "touchpoint", tp), values(ALL, tp)) for tp in touchpoints]
     svg = nps_trend_svg(
         window,
         series,

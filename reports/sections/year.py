@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.cells import by_name, finite, min_n_text, n_text, number, value_cell
+from reports.cells import (
+    dimension_name,
+    dimension_order,
+    finite,
+    min_n_text,
+    n_text,
+    number,
+    value_cell,
+)
 from reports.data import ALL, Row, SectionData
 from reports.formatting import format_int, format_interval
 from reports.language import Locale
@@ -53,12 +61,12 @@ def year_section(data: SectionData, quarter: str, loc: Locale, min_n: int) -> di
     segments = [r for r in rows if r["segment"] != ALL and r["touchpoint"] == ALL]
     touchpoints = [r for r in rows if r["segment"] == ALL and r["touchpoint"] != ALL]
     lines += [
-        line(r, str(r["segment"]), "segment")
-        for r in sorted(segments, key=lambda r: by_name(r["segment"]))
+        line(r, dimension_name(loc, "segment", r["segment"]), "segment")
+        for r in sorted(segments, key=lambda r: dimension_order("segment")(r["segment"]))
     ]
     lines += [
-        line(r, str(r["touchpoint"]), "touchpoint")
-        for r in sorted(touchpoints, key=lambda r: by_name(r["touchpoint"]))
+        line(r, dimension_name(loc, "touchpoint", r["touchpoint"]), "touchpoint")
+        for r in sorted(touchpoints, key=lambda r: dimension_order("touchpoint")(r["touchpoint"]))
     ]
     pooled, mean = lines[0]["pooled"], lines[0]["mean"]
     finding = ""

@@ -779,11 +779,13 @@ def test_cells_below_the_r_squared_minimum_get_no_proposal_and_the_report_says_w
     section = _drivers_section(rows, lang)
     expected = {
         "en": "No driver-based improvement proposal for these cells: Store (touchpoint) "
-        "(R² = 0.05); Small and medium businesses (segment) (R² = 0.08). There the drivers explain less than R² = 0.10 "
-        "of the variation in the NPS answers, too little to rank fixes by.",
-        "fi": "Ajureihin perustuvaa parannusehdotusta ei anneta seuraaville: Myymälä (kosketuspiste) "
-        "(R² = 0,05); Pk-yritykset (kohderyhmä) (R² = 0,08). Niissä ajurit selittävät alle R² = 0,10 "
-        "NPS-vastausten vaihtelusta, mikä on liian vähän korjausten järjestämiseen.",
+        "(R² = 0.05); Small and medium businesses (segment) (R² = 0.08). There the drivers "
+        "explain less than R² = 0.10 of the variation in the NPS answers, too little to rank "
+        "fixes by.",
+        "fi": "Ajureihin perustuvaa parannusehdotusta ei anneta seuraaville: Myymälä "
+        "(kosketuspiste) (R² = 0,05); Pk-yritykset (kohderyhmä) (R² = 0,08). Niissä ajurit "
+        "selittävät alle R² = 0,10 NPS-vastausten vaihtelusta, mikä on liian vähän korjausten "
+        "järjestämiseen.",
     }[lang]
     assert section["r2_note"] == expected
     # No proposal in the mart for the quarter: the summary says it is the R² rule.

@@ -90,17 +90,20 @@ def test_chromium_renders_quarter_to_png_and_pdf(pipeline, mart, tmp_path: Path,
     assert 3 <= pages <= 20, pages
 
     dom = run_chromium(page, tmp_path, "--dump-dom")
-    nps, low, high, n = mart.execute(
-        "select nps, nps_ci_low, nps_ci_high, n_nps from marts.mart_cx_scores__quarter "
-        "where quarter = ? and segment = 'all' and touchpoint = 'all'",
+    # The sample asks relationship and transactional surveys: each type is headlined.
+    headlines = mart.execute(
+        "select nps, nps_ci_low, nps_ci_high, n_nps from marts.mart_cx_scores__survey_quarter "
+        "where quarter = ? and survey = 'all' and survey_type <> 'all'",
         [QUARTER],
-    ).fetchall()[0]
+    ).fetchall()
+    assert len(headlines) == 2
     loc = load_locale(lang)
     text = visible_text(dom.stdout)
     summary = text[: text.index(loc.text["headline_heading"])]
-    for value in (nps, low, high):
-        assert format_number(value, 1, loc.numbers) in summary
-    assert format_int(n, loc.numbers) in summary
+    for nps, low, high, n in headlines:
+        for value in (nps, low, high):
+            assert format_number(value, 1, loc.numbers) in summary
+        assert format_int(n, loc.numbers) in summary
     assert f'<html lang="{lang}">' in dom.stdout
     # Every section of the leadership report reached the browser's DOM, in reading order.
     sections = re.findall(r'<h2 id="([\w-]+)"', dom.stdout)

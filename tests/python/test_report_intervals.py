@@ -107,14 +107,14 @@ def test_q4_report_gives_the_annual_nps_both_ways(year_site: Path) -> None:
     )
     assert "All customers 74.5 [69.6, 78.7] n = 550 74.0 " in en
     # web's mean of quarters is withheld, and the row says why; its pooled NPS is shown
-    assert "web 29.3 [15.2, 42.2] n = 140 not given: 3 of 4 quarters n ≥ 30 " in en
+    assert "Web service 29.3 [15.2, 42.2] n = 140 not given: 3 of 4 quarters n ≥ 30 " in en
     assert "28.8" not in en
     fi = _text(year_site, "fi", "2024-Q4", "year")
     assert (
         "Vuoden 2024 NPS kaikista vuoden vastauksista: 74,5 (95\u00a0%:n LV [69,6; 78,7], "
         "n = 550). Neljän neljännesvuoden NPS:n keskiarvo on 74,0." in fi
     )
-    assert "web 29,3 [15,2; 42,2] n = 140 ei anneta: 3/4 neljänneksellä n ≥ 30 " in fi
+    assert "Verkkopalvelu 29,3 [15,2; 42,2] n = 140 ei anneta: 3/4 neljänneksellä n ≥ 30 " in fi
     # only the fourth quarter's report has it
     other = (year_site / "en" / "2025-Q1" / "index.html").read_text(encoding="utf-8")
     assert 'id="year"' not in other and "pooled over the year" not in other

@@ -1,0 +1,28 @@
+-- Answer counts per quarter × survey type × survey programme, with 'all' rollups (a type's
+-- programmes together, and every answer); the type (relationship / transactional) comes from
+-- the dimensions seed, 'unknown' for a programme it does not declare.
+with responses as (
+    select * from {{ ref('int_survey_responses__scored') }}
+),
+
+dimensions as (
+    select * from {{ ref('dimensions') }}
+),
+
+survey_types as (
+    select
+        value as survey,
+        kind as survey_type
+    from dimensions
+    where dimension = 'survey'
+),
+
+typed as (
+    select
+        responses.*,
+        coalesce(survey_types.survey_type, 'unknown') as survey_type
+    from responses
+    left join survey_types on responses.survey = survey_types.survey
+),
+
+{{ cx_score_counts('typed', ['survey_type', 'survey'], 'rollup') }}
