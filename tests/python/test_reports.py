@@ -838,7 +838,7 @@ def _add_theme_and_load_marts(path: Path) -> Path:
     try:
         con.execute(
             "insert into seeds.verbatim_themes values "
-            "('queue', 'Jonotus', 'Queueing', 'waiting in line')"
+            "('queue', 'Jonotus', 'Queueing', 'Köande', 'waiting in line')"
         )
         con.execute(
             "insert into marts.mart_themes__quarter (theme_key, quarter, quarter_start, "
