@@ -15,7 +15,7 @@ from reports.formatting import NumberStyle
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 # Every edition of the report; each page links to the others. A new language is a locale file
 # with every key of en.yml, its code here and a `label_<lang>` column in seeds/verbatim_themes.
-LANGUAGES: tuple[str, ...] = ("en", "fi")
+LANGUAGES: tuple[str, ...] = ("en", "fi", "sv")
 
 
 @dataclass(frozen=True)
