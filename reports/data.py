@@ -15,6 +15,8 @@ from typing import Any
 
 import duckdb
 
+from reports.language import LANGUAGES
+
 ALL = "all"
 MART = "marts.mart_cx_scores__quarter"
 # Quarters become folder names, so anything but "YYYY-Qn" is refused rather than written.
@@ -142,7 +144,11 @@ QUERIES: Mapping[str, str] = {
     "proposals": "select * from marts.mart_improvement_proposals__quarter",
     "movers": "select * from marts.mart_cx_movers__quarter",
     "themes": "select * from marts.mart_themes__quarter",
-    "theme_labels": "select theme_id, label_fi, label_en from seeds.verbatim_themes",
+    # One label column per report language (label_en, label_fi, label_sv).
+    "theme_labels": (
+        f"select theme_id, {', '.join(f'label_{lang}' for lang in LANGUAGES)} "
+        "from seeds.verbatim_themes"
+    ),
     "verbatims": "select * from marts.mart_verbatims__quarter",
     "loads": "select * from marts.mart_pipeline__loads",
     "actions": "select * from marts.mart_improvement_actions__effect",

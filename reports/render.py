@@ -1,4 +1,4 @@
-"""Render the quarterly CX reports (English and Finnish HTML) from the marts and publish them.
+"""Render the quarterly CX reports (HTML in every language of LANGUAGES) from the marts.
 
 Only wiring: load the data (reports/data.py), decide what it covers (reports/coverage.py), ask
 each section module (reports/sections/) for its context, fill the templates and publish
@@ -28,7 +28,7 @@ from reports.data import (
     load_mart,
     load_sections,
 )
-from reports.language import LANGUAGES, Locale, load_locale
+from reports.language import LANGUAGES, Locale, editions, load_locale, other_editions
 from reports.publish import (
     LATEST,
     PAGE,
@@ -89,7 +89,6 @@ def quarter_context(
     "What this report covers" block. The data passed in is already restricted to it.
     """
     t = loc.text
-    other = "fi" if loc.lang == "en" else "en"
     extra = sections or SectionData()
     churn = churn_section(extra, quarter, loc, min_n)
     return {
@@ -98,8 +97,10 @@ def quarter_context(
         "quarter": quarter,
         "nav": {
             "index_href": f"../{PAGE}",
-            "other_href": f"../../{other}/{quarter}/{PAGE}",
-            "other_lang": other,
+            "others": [
+                {"lang": e.lang, "href": f"../../{e.lang}/{quarter}/{PAGE}", "text": e.link}
+                for e in other_editions(loc.lang)
+            ],
         },
         "pdf_href": pdf_name(quarter, loc.lang),
         "proposals_href": proposals_name(quarter),
@@ -137,40 +138,46 @@ def index_context(
     published: Sequence[str] | None = None,
     pdfs: frozenset[tuple[str, str]] = frozenset(),
 ) -> dict[str, Any]:
-    """One language's list of published quarters, newest first, with both editions and PDFs.
+    """One language's list of published quarters, newest first, with every edition and PDF.
 
     `published` are the quarters that have pages on disk (default: every mart quarter);
     `pdfs` holds (lang, quarter) pairs whose PDF exists.
     """
     t = loc.text
-    other = "fi" if loc.lang == "en" else "en"
     shown = set(data.quarters if published is None else published)
     newest_first = [q for q in reversed(data.quarters) if q in shown]
     entries = []
     for i, quarter in enumerate(newest_first):
         cell = score_cell(data.get(quarter, ALL, ALL), NPS, loc, min_n)
-        editions = [
+        links = [
             {
-                "lang": lang,
-                "label": t[f"edition_{lang}"],
-                "href": f"{quarter}/{PAGE}" if lang == loc.lang else f"../{lang}/{quarter}/{PAGE}",
+                "lang": e.lang,
+                "label": e.name,
+                "href": f"{quarter}/{PAGE}"
+                if e.lang == loc.lang
+                else f"../{e.lang}/{quarter}/{PAGE}",
             }
-            for lang in LANGUAGES
+            for e in editions()
         ]
         if (loc.lang, quarter) in pdfs:
-            editions.append(
+            links.append(
                 {
                     "lang": loc.lang,
                     "label": t["edition_pdf"],
                     "href": f"{quarter}/{pdf_name(quarter, loc.lang)}",
                 }
             )
-        entries.append({"quarter": quarter, "is_latest": i == 0, "nps": cell, "editions": editions})
+        entries.append({"quarter": quarter, "is_latest": i == 0, "nps": cell, "editions": links})
     latest = newest_first[0] if newest_first else None
     return {
         **_common(loc, css),
         "title": t["index_title"],
-        "nav": {"other_href": f"../{other}/{PAGE}", "other_lang": other},
+        "nav": {
+            "others": [
+                {"lang": e.lang, "href": f"../{e.lang}/{PAGE}", "text": e.link}
+                for e in other_editions(loc.lang)
+            ]
+        },
         "quarters": entries,
         "latest": None
         if latest is None
@@ -214,7 +221,7 @@ def _render_indexes(
     min_n: int,
     locales: Mapping[str, Locale],
 ) -> list[Path]:
-    """Per-language index, its 'latest' redirect and the bilingual landing page."""
+    """Per-language index, its 'latest' redirect and the landing page listing every language."""
     written: list[Path] = []
     latest: dict[str, str | None] = {}
     for lang, loc in locales.items():
@@ -261,7 +268,7 @@ def render_reports(
     quarters: Sequence[str] | None = None,
     pdf: bool = False,
 ) -> RenderResult:
-    """Render quarters (default: every quarter in the mart) in en + fi, then the indexes.
+    """Render quarters (default: every quarter in the mart) in every language, then the indexes.
 
     Each quarter's edition is published atomically on its own (render beside, rename), so a
     quarter rendered earlier stays in place when another one is rendered; a quarter asked for

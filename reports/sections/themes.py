@@ -23,7 +23,8 @@ from reports.language import Locale
 
 
 def theme_labels(data: SectionData, loc: Locale) -> dict[str, str]:
-    column = "label_fi" if loc.lang == "fi" else "label_en"
+    """Theme names in the page's language: the lexicon's column `label_<lang>`."""
+    column = f"label_{loc.lang}"
     return {r["theme_id"]: r[column] for r in data.rows("theme_labels") or []}
 
 

@@ -23,6 +23,7 @@ from conftest import run_build_all
 from recompute import assert_touchpoint_scores_equal, read_responses_with_polars, touchpoint_scores
 
 from reports.coverage import OPTIONAL_SOURCES
+from reports.language import LANGUAGES
 
 # Each inbox runs the whole Dagster job on a warehouse of its own.
 pytestmark = pytest.mark.slow
@@ -32,7 +33,7 @@ QUARTERS = 4  # 2023-Q1 … 2023-Q4: every one closed, every one with answers
 ALL_SOURCES = ("survey_responses", *OPTIONAL_SOURCES)
 # Sources whose first files arrive only in a later run.
 LATE = ("crm_orders", "mystery_shopping", "improvement_actions")
-LANGS = ("en", "fi")
+LANGS = LANGUAGES
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from reports.data import SectionData
-from reports.language import load_locale
+from reports.language import LANGUAGES, load_locale
 from reports.sections.churn import churn_ratio_finding, churn_section
 
 
@@ -150,7 +150,7 @@ def test_a_ratio_whose_interval_reaches_one_is_not_called_n_times_as_often(lang,
     assert finding(det, group("promoter", 400, 8), lang) == expected
 
 
-@pytest.mark.parametrize("lang", ["en", "fi"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_a_small_group_is_still_blamed_on_n(lang) -> None:
     loc = load_locale(lang)
     expected = loc.text["churn_ratio_suppressed"].format(min_n="30")

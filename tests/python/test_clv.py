@@ -9,6 +9,7 @@ import pytest
 
 from orchestration.lib import clv_models as cm
 from orchestration.lib.clv_benchmark import simulate_summary
+from reports.language import LANGUAGES
 
 # docs/metrics.md "CLV" reference values (public CDNOW sample, 2 357 customers, weekly).
 CDNOW_BG_NBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -489,7 +490,7 @@ def test_the_asset_reports_its_fit(pipeline, mart) -> None:
     assert all(math.isfinite(metadata[k]) for k in ["bg_nbd_r", "bg_nbd_alpha", "bg_nbd_a"])
 
 
-@pytest.mark.parametrize("lang", ["en", "fi"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_report_names_the_model_and_why_it_fell_back(lang) -> None:
     from reports.data import SectionData
     from reports.language import load_locale
@@ -592,7 +593,7 @@ def test_a_run_on_steady_buyers_is_green_and_the_report_names_the_fallback(
     models = con.execute("select distinct value_model from marts.mart_customer_clv").fetchall()
     con.close()
     assert models == [("historical",)]
-    for lang in ("en", "fi"):
+    for lang in LANGUAGES:
         loc = load_locale(lang)
         page = visible_text((tmp_path / "reports" / lang / "2024-Q4" / PAGE).read_text("utf-8"))
         note = loc.text["clv_model"]["historical"].format(

@@ -8,6 +8,8 @@ import pytest
 from conftest import ACCEPTED_NUMBER, ACCEPTED_TIMES, HELD_BACK_FILE, NO_SCORE, PipelineRuns
 from recompute import assert_touchpoint_scores_equal, touchpoint_scores
 
+from reports.language import LANGUAGES
+
 SOURCES_WITH_SAMPLES = [
     "survey_responses",
     "crm_customers",
@@ -137,18 +139,21 @@ def test_report_shows_the_headline_nps_as_the_mart_has_it(pipeline, mart) -> Non
     ).fetchall()[0]
     page_en = (pipeline.reports / "en" / "2025-Q2" / "index.html").read_text(encoding="utf-8")
     page_fi = (pipeline.reports / "fi" / "2025-Q2" / "index.html").read_text(encoding="utf-8")
+    page_sv = (pipeline.reports / "sv" / "2025-Q2" / "index.html").read_text(encoding="utf-8")
     shown = f"{nps:.1f}".replace("-", "\u2212")
     assert shown in page_en
     assert shown.replace(".", ",") in page_fi
+    assert shown.replace(".", ",") in page_sv
     assert f"{n:,}" in page_en
-    for lang in ("en", "fi"):
+    for lang in LANGUAGES:
         folder = pipeline.reports / lang
         quarters = sorted(p.name for p in folder.iterdir() if p.name[:2] == "20")
         assert quarters[0] == "2023-Q1" and quarters[-1] == "2025-Q4" and len(quarters) == 12
-        # every published quarter has its PDF edition, and it is a PDF
-        pdfs = sorted(folder.glob("20*/kokemus-*.pdf"))
+        # every published quarter has its PDF edition in every language, and it is a PDF
+        pdfs = sorted(folder.glob(f"20*/kokemus-*-{lang}.pdf"))
         assert len(pdfs) == 12
         assert pdfs[5].read_bytes()[:5] == b"%PDF-"
+    assert len(list(pipeline.reports.glob("*/20*/kokemus-*.pdf"))) == 12 * len(LANGUAGES)
     # the run asked for 2023-Q1 … the last closed quarter; those without data were skipped
     report = next(
         e

@@ -22,7 +22,7 @@ from PIL import Image
 from test_reports import _fixture_rows, _write_warehouse, visible_text
 
 from reports.formatting import format_int, format_number
-from reports.language import load_locale
+from reports.language import LANGUAGES, load_locale
 from reports.render import render_reports
 
 QUARTER = "2025-Q2"
@@ -72,7 +72,7 @@ def not_blank(png: bytes) -> tuple[float, int]:
     return inked / len(pixels), len(set(pixels))
 
 
-@pytest.mark.parametrize("lang", ["en", "fi"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_chromium_renders_quarter_to_png_and_pdf(pipeline, mart, tmp_path: Path, lang) -> None:
     page = pipeline.reports / lang / QUARTER / "index.html"
     png = tmp_path / "page.png"
@@ -127,7 +127,8 @@ def _add_comment_marts(warehouse: Path, comments: list[str]) -> None:
         con.execute("create schema if not exists seeds")
         con.execute(
             "create or replace table seeds.verbatim_themes as select * from (values "
-            "('price', 'Hinta <i>', 'Price <i>')) as t(theme_id, label_fi, label_en)"
+            "('price', 'Hinta <i>', 'Price <i>', 'Pris <i>')) "
+            "as t(theme_id, label_fi, label_en, label_sv)"
         )
         con.execute(
             "create or replace table marts.mart_themes__quarter as select * from (values "

@@ -115,6 +115,13 @@ def test_q4_report_gives_the_annual_nps_both_ways(year_site: Path) -> None:
         "n = 550). Neljän neljännesvuoden NPS:n keskiarvo on 74,0." in fi
     )
     assert "Verkkopalvelu 29,3 [15,2; 42,2] n = 140 ei anneta: 3/4 neljänneksellä n ≥ 30 " in fi
+    sv = _text(year_site, "sv", "2024-Q4", "year")
+    assert sv.startswith('id="year">NPS för år 2024 ')
+    assert (
+        "NPS för 2024, beräknat på alla årets svar: 74,5 (95\u00a0% KI [69,6; 78,7], "
+        "n = 550). Medeltalet av de fyra kvartalens NPS är 74,0." in sv
+    )
+    assert "Webbtjänst 29,3 [15,2; 42,2] n = 140 anges inte: 3 av 4 kvartal har n ≥ 30 " in sv
     # only the fourth quarter's report has it
     other = (year_site / "en" / "2025-Q1" / "index.html").read_text(encoding="utf-8")
     assert 'id="year"' not in other and "pooled over the year" not in other
@@ -134,6 +141,8 @@ def test_year_without_a_mean_of_quarters_says_why(tmp_path: Path) -> None:
     assert "The mean of the four quarterly NPS is not given: 2 of the 4 quarters have n ≥ 30." in en
     fi = _text(tmp_path / "out", "fi", "2024-Q4", "year")
     assert "keskiarvoa ei anneta: vain 2 neljänneksellä neljästä n ≥ 30." in fi
+    sv = _text(tmp_path / "out", "sv", "2024-Q4", "year")
+    assert "NPS anges inte: endast 2 av de fyra kvartalen har n ≥ 30." in sv
 
 
 # --- intervals beside the shares, CSAT → churn, the simple CLV --------------------------------
@@ -238,6 +247,10 @@ def section_site(tmp_path: Path) -> Path:
                "95,0\u00a0% [93,5; 96,2] n = 1\u00a0000",
          "Tyytyväinen (4–5) 1,5\u00a0% [0,7; 3,2] n = 400 "
          "Ei tyytyväinen (1–3) 6,3\u00a0% [4,3; 9,1] n = 400"),
+        ("sv", "Alla kunder 5,0\u00a0% [3,8; 6,5] n = 1\u00a0000 "
+               "95,0\u00a0% [93,5; 96,2] n = 1\u00a0000",
+         "Nöjd (4–5) 1,5\u00a0% [0,7; 3,2] n = 400 "
+         "Inte nöjd (1–3) 6,3\u00a0% [4,3; 9,1] n = 400"),
     ],
 )  # fmt: skip
 def test_retention_has_its_interval_and_csat_churn_sits_beside_nps_churn(
@@ -247,9 +260,9 @@ def test_retention_has_its_interval_and_csat_churn_sits_beside_nps_churn(
     assert retention in churn
     assert csat in churn
     # the CSAT table follows the NPS one, and the NPS finding still reads the NPS groups only
-    nps_at = churn.index("Promoter" if lang == "en" else "Suosittelija")
+    nps_at = churn.index({"en": "Promoter", "fi": "Suosittelija", "sv": "Rekommendatör"}[lang])
     assert nps_at < churn.index(csat)
-    assert ("5.0×" if lang == "en" else "5,0 kertaa niin usein") in churn
+    assert {"en": "5.0×", "fi": "5,0 kertaa niin usein", "sv": "5,0 gånger så ofta"}[lang] in churn
 
 
 def test_cohort_cells_mystery_items_and_themes_carry_their_interval(section_site: Path) -> None:
@@ -269,7 +282,7 @@ def test_cohort_cells_mystery_items_and_themes_carry_their_interval(section_site
     assert "66.7" not in themes and "55.6" not in themes
 
 
-@pytest.mark.parametrize("lang", ["en", "fi"])
+@pytest.mark.parametrize("lang", ["en", "fi", "sv"])
 def test_clv_mean_has_its_interval_and_the_simple_clv_its_assumptions(
     section_site: Path, lang: str
 ) -> None:
@@ -279,11 +292,14 @@ def test_clv_mean_has_its_interval_and_the_simple_clv_its_assumptions(
         assert "Simple retention CLV = m × r / (1 + d − r)" in value
         assert "gross margin 1.00" in value and "(€100 for all customers)" in value
         assert "(80.0% for all customers)" in value and "3.03%" in value
-    else:
+    elif lang == "fi":
         assert "Kaikki asiakkaat 200\u00a0€ [187; 213] n = 300 347\u00a0€ [290; 421] n = 250" in (
             value
         )
         assert "katekerroin 1,00" in value and "3,03\u00a0%" in value
+    if lang == "sv":
+        assert "Alla kunder 200\u00a0€ [187; 213] n = 300 347\u00a0€ [290; 421] n = 250" in value
+        assert "bruttomarginalen 1,00" in value and "(100\u00a0€ för alla kunder)" in value
 
 
 def test_simple_clv_is_left_out_without_churn_events(tmp_path: Path) -> None:

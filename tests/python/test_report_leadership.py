@@ -252,9 +252,9 @@ def test_actions_section_shows_the_support_fix_and_its_significant_effect(pipeli
     assert "no answers yet from the quarters after it" in q2_row
 
 
-@pytest.mark.parametrize("lang", ["fi"])
+@pytest.mark.parametrize("lang", ["fi", "sv"])
 def test_no_dimension_code_is_visible_where_the_seed_has_a_display_name(pipeline, lang) -> None:
-    """The Finnish page names touchpoints, segments, surveys, channels and drivers the way the
+    """The Finnish and Swedish pages name touchpoints, segments, surveys, channels and drivers the way the
     seed does: no code (`support`, `smb`) appears as text, SVG titles included. Customers'
     own comments (the verbatim quotes) may say anything and are left out of the check."""
     from orchestration.lib import dimensions

@@ -22,7 +22,7 @@ from reports.formatting import (
     format_percent,
     format_signed,
 )
-from reports.language import LOCALES_DIR, load_locale
+from reports.language import LANGUAGES, LOCALES_DIR, load_locale
 from reports.render import render_reports
 from reports.sections import trend as trend_module
 
@@ -317,6 +317,18 @@ def test_finnish_and_english_number_formats() -> None:
     assert format_interval(18.82, 40.30, 1, en) == "[18.8, 40.3]"
 
 
+def test_swedish_number_formats() -> None:
+    """Swedish as written in Finland and Sweden: decimal comma, a no-break space between
+    thousands and before the per cent sign, the true minus sign."""
+    sv = load_locale("sv").numbers
+    assert format_number(1234.5, 1, sv) == f"1{NBSP}234,5"
+    assert format_number(1234567, 0, sv) == f"1{NBSP}234{NBSP}567"
+    assert format_number(-12.25, 1, sv) == f"{MINUS}12,3"
+    assert format_percent(69.16, 1, sv) == f"69,2{NBSP}%"
+    assert format_signed(19.75, 1, sv) == "+19,8"
+    assert format_interval(-3.33, 22.94, 1, sv) == f"[{MINUS}3,3; 22,9]"
+
+
 def test_formatting_refuses_non_finite() -> None:
     style = NumberStyle(".", ",", "-", "+", "{value}%", "[{low}, {high}]")
     with pytest.raises(ValueError, match="non-finite"):
@@ -332,16 +344,21 @@ def _key_paths(node: Any, prefix: str = "") -> set[str]:
 
 
 def test_locales_define_the_same_labels() -> None:
+    """Every language's file has exactly en.yml's keys (and lists of the same length), and
+    every locale file is an edition the renderer publishes."""
+    assert sorted(p.stem for p in LOCALES_DIR.glob("*.yml")) == sorted(LANGUAGES)
     en = yaml.safe_load((LOCALES_DIR / "en.yml").read_text(encoding="utf-8"))
-    fi = yaml.safe_load((LOCALES_DIR / "fi.yml").read_text(encoding="utf-8"))
-    assert _key_paths(en) == _key_paths(fi)
     assert len(en["text"]["footnotes"]) == 5
+    for lang in LANGUAGES:
+        other = yaml.safe_load((LOCALES_DIR / f"{lang}.yml").read_text(encoding="utf-8"))
+        assert other["lang"] == lang
+        assert _key_paths(other) == _key_paths(en), lang
 
 
 # --- pages ---------------------------------------------------------------------------------
 
 
-def test_render_writes_two_editions_per_quarter_and_two_indexes(
+def test_render_writes_an_edition_per_language_and_quarter_and_an_index_per_language(
     warehouse: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "site"
@@ -360,6 +377,11 @@ def test_render_writes_two_editions_per_quarter_and_two_indexes(
         "fi/index.html",
         "fi/latest/index.html",
         "index.html",
+        "sv/2025-Q1/index.html",
+        "sv/2025-Q2/index.html",
+        "sv/2025-Q3/index.html",
+        "sv/index.html",
+        "sv/latest/index.html",
     ]
     assert all(p.is_file() for p in files)
     with pytest.raises(ValueError, match="'2025-5' is not of the form YYYY-Qn"):
@@ -371,12 +393,19 @@ def test_headline_nps_n_and_interval_per_language(site: Path) -> None:
     fi = _read(site, "fi/2025-Q2/index.html")
     en_card = visible_text(_between(en, 'id="card-nps"', "</article>"))
     fi_card = visible_text(_between(fi, 'id="card-nps"', "</article>"))
+    sv_card = visible_text(
+        _between(_read(site, "sv/2025-Q2/index.html"), 'id="card-nps"', "</article>")
+    )
     assert "30.0" in en_card
     assert "30,0" in fi_card
+    assert "30,0" in sv_card
     assert "n = 200" in en_card
     assert "n = 200" in fi_card
+    assert "n = 200" in sv_card
     assert "95% CI [18.8, 40.3]" in en_card
     assert f"95{NBSP}%:n LV [18,8; 40,3]" in fi_card
+    assert f"95{NBSP}% KI [18,8; 40,3]" in sv_card
+    assert "rekommendatörer 50,0\u00a0% · passiva 30,0\u00a0% · kritiker 20,0\u00a0%" in sv_card
     # the promoter/passive/detractor mix is computed in Python: 100/200, 60/200, 40/200
     assert "promoters 50.0% · passives 30.0% · detractors 20.0%" in en_card
     csat_card = visible_text(_between(en, 'id="card-csat"', "</article>"))
@@ -497,7 +526,8 @@ def test_script_in_segment_name_is_escaped(site: Path) -> None:
 
 def test_output_is_self_contained(site: Path) -> None:
     files = sorted(site.rglob("*"))
-    assert len([f for f in files if f.is_file()]) == 11
+    # 3 languages × (3 quarters + index + latest) + the landing page
+    assert len([f for f in files if f.is_file()]) == 3 * (3 + 2) + 1
     for path in files:
         if not path.is_file():
             continue
@@ -515,16 +545,25 @@ def test_output_is_self_contained(site: Path) -> None:
 def test_pages_declare_language_and_link_to_each_other(site: Path) -> None:
     en = _read(site, "en/2025-Q2/index.html")
     fi = _read(site, "fi/2025-Q2/index.html")
+    sv = _read(site, "sv/2025-Q2/index.html")
     assert en.startswith('<!DOCTYPE html>\n<html lang="en">')
     assert fi.startswith('<!DOCTYPE html>\n<html lang="fi">')
+    assert sv.startswith('<!DOCTYPE html>\n<html lang="sv">')
     assert '<meta charset="utf-8">' in en
-    assert 'href="../../fi/2025-Q2/index.html" hreflang="fi"' in en
-    assert 'href="../../en/2025-Q2/index.html" hreflang="en"' in fi
-    assert 'href="../index.html"' in en
-    assert 'href="../index.html"' in fi
-    assert 'href="kokemus-2025-Q2-en.pdf"' in en
+    # The language switcher: each page links to the other two, each link in its own language.
+    links = {"en": "In English", "fi": "Suomeksi", "sv": "På svenska"}
+    for lang, page in (("en", en), ("fi", fi), ("sv", sv)):
+        nav = _between(page, "<nav", "</nav>")
+        for other, text in links.items():
+            link = f'<a href="../../{other}/2025-Q2/index.html" hreflang="{other}" lang="{other}">'
+            assert (f"{link}{text}</a>" in nav) == (other != lang), (lang, other)
+            alternate = f'<link rel="alternate" hreflang="{other}"'
+            assert (alternate in page) == (other != lang), (lang, other)
+        assert 'href="../index.html"' in page
+        assert f'href="kokemus-2025-Q2-{lang}.pdf"' in page
     assert "<title>Customer experience report 2025-Q2</title>" in en
     assert "<title>Asiakaskokemusraportti 2025-Q2</title>" in fi
+    assert "<title>Kundupplevelserapport 2025-Q2</title>" in sv
 
 
 def test_methodology_footnote(site: Path) -> None:
@@ -540,22 +579,29 @@ def test_methodology_footnote(site: Path) -> None:
 
 
 def test_index_lists_every_quarter_newest_first(site: Path) -> None:
-    for lang in ("en", "fi"):
-        other = "fi" if lang == "en" else "en"
+    for lang in LANGUAGES:
         index = _read(site, f"{lang}/index.html")
         positions = [
             index.index(f'href="{q}/index.html"') for q in ("2025-Q3", "2025-Q2", "2025-Q1")
         ]
         assert positions == sorted(positions)
-        assert index.count(f'href="../{other}/2025-Q2/index.html" hreflang="{other}"') == 1
+        for other in LANGUAGES:
+            if other != lang:
+                assert index.count(f'href="../{other}/2025-Q2/index.html" hreflang="{other}"') == 1
+                # the switcher to the other language's index
+                assert f'href="../{other}/index.html" hreflang="{other}"' in index
+        # every quarter's row names each edition in its own language
         assert index.count('hreflang="fi" lang="fi">Suomi</a>') == 3
         assert index.count('hreflang="en" lang="en">English</a>') == 3
+        assert index.count('hreflang="sv" lang="sv">Svenska</a>') == 3
         latest = _between(index, '<p class="latest">', "</p>")
         assert 'href="latest/index.html"' in latest
         assert "../2025-Q3/index.html" in _read(site, f"{lang}/latest/index.html")
     root = _read(site, "index.html")
-    assert root.count('href="en/latest/index.html"') == root.count('href="fi/latest/index.html"')
-    assert 'href="fi/latest/index.html"' in root
+    for lang in LANGUAGES:
+        assert root.count(f'href="{lang}/latest/index.html"') == 1
+        assert f'<section lang="{lang}" class="edition">' in root
+    assert "Kundupplevelserapporter" in root
     en_text = visible_text(_read(site, "en/index.html"))
     assert "Latest report: 2025-Q3" in en_text
     assert en_text.count("latest") == 1
@@ -563,6 +609,9 @@ def test_index_lists_every_quarter_newest_first(site: Path) -> None:
     assert "31.0" in en_text
     assert "10.0" in en_text
     assert "31,0" in visible_text(_read(site, "fi/index.html"))
+    sv_text = visible_text(_read(site, "sv/index.html"))
+    assert "Senaste rapporten: 2025-Q3" in sv_text
+    assert "31,0" in sv_text
 
 
 # --- chart ---------------------------------------------------------------------------------
@@ -632,7 +681,7 @@ def test_chart_shows_at_most_eight_quarters(tmp_path: Path) -> None:
     rows = [_row(q, "all", "all", quarter_start=start) for q, start in quarters]
     out = tmp_path / "long"
     files = render_reports(_write_warehouse(tmp_path / "long.duckdb", rows), out).files
-    assert len(files) == 10 * 2 + 2 * 2 + 1
+    assert len(files) == 10 * len(LANGUAGES) + 2 * len(LANGUAGES) + 1
     svg = _between(
         _between(_read(out, "en/2025-Q2/index.html"), 'id="trend"', "</section>"), "<svg", "</svg>"
     )
@@ -669,12 +718,12 @@ def test_unchanged_editions_are_not_written_again(tmp_path: Path) -> None:
     warehouse = _write_warehouse(tmp_path / "w.duckdb", rows)
     out = tmp_path / "pub"
     first = render_reports(warehouse, out)
-    assert (len(first.files), first.unchanged) == (3 * 2 + 2 * 2 + 1, [])
+    assert (len(first.files), first.unchanged) == (3 * 3 + 2 * 3 + 1, [])
     mtimes = {p: p.stat().st_mtime_ns for p in first.files}
 
     again = render_reports(warehouse, out)
     assert again.files == []
-    assert again.unchanged == [f"{lang}/{q}" for q in first.rendered for lang in ("en", "fi")]
+    assert again.unchanged == [f"{lang}/{q}" for q in first.rendered for lang in LANGUAGES]
     assert {p: p.stat().st_mtime_ns for p in first.files} == mtimes
 
     # New figures for 2025-Q3 (the latest quarter): its editions change, and nothing else does.
@@ -687,8 +736,9 @@ def test_unchanged_editions_are_not_written_again(tmp_path: Path) -> None:
     assert sorted(p.relative_to(out).as_posix() for p in third.files) == [
         "en/2025-Q3/index.html",
         "fi/2025-Q3/index.html",
+        "sv/2025-Q3/index.html",
     ]
-    assert len(third.unchanged) == 4
+    assert len(third.unchanged) == 2 * 3
 
 
 def test_failed_render_keeps_previous_output(
@@ -838,7 +888,7 @@ def _add_theme_and_load_marts(path: Path) -> Path:
     try:
         con.execute(
             "insert into seeds.verbatim_themes values "
-            "('queue', 'Jonotus', 'Queueing', 'waiting in line')"
+            "('queue', 'Jonotus', 'Queueing', 'Köande', 'waiting in line')"
         )
         con.execute(
             "insert into marts.mart_themes__quarter (theme_key, quarter, quarter_start, "
@@ -878,6 +928,13 @@ def test_pages_name_no_seed_table_or_file_and_use_one_vocabulary(
     assert "Kohderyhmä" in fi and "Kosketuspiste" in fi and "Kohderyhmittäin" in fi
     assert DEVELOPER_WORDS.findall(fi) == []
     assert DEVELOPER_WORDS.findall(en) == []
+    sv = visible_text(_read(out, "sv/2025-Q2/index.html"))
+    assert "Teman i kommentarerna (redigerbar ordlista), alla kontaktpunkter" in sv
+    assert "1\u00a0010 rader lästa = 1\u00a0000 inlästa + 10 i karantän med sin orsak." in sv
+    assert "Teman: varje kommentar jämförs med ordlistans sökmönster" in sv
+    assert "Köande" in sv and "Jonotus" not in sv  # the lexicon's label_sv
+    assert "Kundgrupp" in sv and "Kontaktpunkt" in sv and "Per kundgrupp" in sv
+    assert DEVELOPER_WORDS.findall(sv) == []
 
 
 def _strings(node: Any) -> list[str]:
@@ -888,7 +945,7 @@ def _strings(node: Any) -> list[str]:
     return [node] if isinstance(node, str) else []
 
 
-@pytest.mark.parametrize("lang", ["en", "fi"])
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_no_locale_text_names_a_seed_table_or_file(lang: str) -> None:
     """Every text a page can show, including sections the fixtures above do not render."""
     texts = _strings(yaml.safe_load((LOCALES_DIR / f"{lang}.yml").read_text(encoding="utf-8")))

@@ -46,7 +46,8 @@ grid as (
         comment_counts.n_comments,
         themes.theme_id,
         themes.label_fi,
-        themes.label_en
+        themes.label_en,
+        themes.label_sv
     from comment_counts
     cross join themes
 ),
@@ -58,6 +59,7 @@ counted as (
         grid.theme_id,
         grid.label_fi,
         grid.label_en,
+        grid.label_sv,
         grid.n_comments,
         coalesce(mention_counts.n_mentions, 0) as n_mentions,
         coalesce(mention_counts.n_nps_mentions, 0) as n_nps_mentions,
@@ -79,6 +81,7 @@ metrics as (
         theme_id,
         label_fi,
         label_en,
+        label_sv,
         n_comments,
         n_mentions,
         {{ pct('n_mentions', 'n_comments') }} as share_of_comments_pct,
@@ -127,6 +130,7 @@ final as (
         theme_id,
         label_fi,
         label_en,
+        label_sv,
         n_comments,
         n_mentions,
         share_of_comments_pct,

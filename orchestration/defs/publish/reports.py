@@ -1,8 +1,9 @@
 """The quarterly report: one Dagster partition per calendar quarter (Europe/Helsinki).
 
-A run for one partition renders that quarter's editions (fi + en, HTML and PDF) and refreshes
-the indexes; a backfill over a range renders them all in one run (single-run backfill
-policy), which is what `make run` and the inbox sensor ask for. Upstream blocking checks
+A run for one partition renders that quarter's editions (each language of `LANGUAGES` in
+reports/language.py: en, fi, sv; HTML and PDF) and refreshes the indexes; a backfill over a
+range renders them all in one run (single-run backfill policy), which is what `make run` and
+the inbox sensor ask for. Upstream blocking checks
 (the raw data's rows_reconcile and Great Expectations) stop this step in the same run, so a
 quarter is never republished from data that failed them: the previous edition stays.
 """
