@@ -254,9 +254,9 @@ def test_actions_section_shows_the_support_fix_and_its_significant_effect(pipeli
 
 @pytest.mark.parametrize("lang", ["fi", "sv"])
 def test_no_dimension_code_is_visible_where_the_seed_has_a_display_name(pipeline, lang) -> None:
-    """The Finnish and Swedish pages name touchpoints, segments, surveys, channels and drivers the way the
-    seed does: no code (`support`, `smb`) appears as text, SVG titles included. Customers'
-    own comments (the verbatim quotes) may say anything and are left out of the check."""
+    """The Finnish and Swedish pages name touchpoints, segments, surveys, channels and drivers
+    the way the seed does: no code (`support`, `smb`) appears as text, SVG titles included.
+    Customers' own comments (the verbatim quotes) may say anything and are left out."""
     from orchestration.lib import dimensions
 
     codes = {
