@@ -17,10 +17,20 @@ survey_types as (
     where dimension = 'survey'
 ),
 
+-- An export without a survey column leaves the programme empty: 'unknown', never NULL.
 typed as (
     select
-        responses.*,
-        coalesce(survey_types.survey_type, 'unknown') as survey_type
+        responses.quarter_start,
+        coalesce(responses.survey, 'unknown') as survey,
+        coalesce(survey_types.survey_type, 'unknown') as survey_type,
+        responses.nps_score,
+        responses.nps_group,
+        responses.csat_score,
+        responses.is_csat_top2,
+        responses.ces_score,
+        responses.is_ces_top,
+        responses.loyalty_score,
+        responses.is_cls_top2
     from responses
     left join survey_types on responses.survey = survey_types.survey
 ),

@@ -166,9 +166,10 @@ SV_HEADINGS = [
 def test_swedish_edition_has_the_headline_nps_the_swedish_way_and_swedish_headings(
     pipeline, mart
 ) -> None:
+    # The sample asks relationship and transactional surveys: each type has its headline.
     nps, low, high, n = mart.execute(
-        "select nps, nps_ci_low, nps_ci_high, n_nps from marts.mart_cx_scores__quarter "
-        "where quarter = ? and segment = 'all' and touchpoint = 'all'",
+        "select nps, nps_ci_low, nps_ci_high, n_nps from marts.mart_cx_scores__survey_quarter "
+        "where quarter = ? and survey_type = 'relationship' and survey = 'all'",
         [QUARTER],
     ).fetchone()
     html = (pipeline.reports / "sv" / QUARTER / PAGE).read_text(encoding="utf-8")
@@ -180,7 +181,9 @@ def test_swedish_edition_has_the_headline_nps_the_swedish_way_and_swedish_headin
         assert re.fullmatch(r"\u2212?\d+,\d", number), number
     n_text = f"{n:,}".replace(",", "\u00a0")
     summary = visible_text(_between(html, 'id="summary"', "</section>"))
-    assert f"NPS {value} (95\u00a0% KI {lo}–{hi}, n = {n_text}): " in summary
+    assert f"Relationsundersökningar: NPS {value} (95\u00a0% KI {lo}–{hi}, n = {n_text}): " in (
+        summary
+    )
     headings = [unescape(h) for h in re.findall(r'<h2 id="[\w-]+">([^<]*)</h2>', html)]
     assert headings == SV_HEADINGS
 

@@ -263,7 +263,7 @@ def test_a_theme_added_to_the_seed_csv_is_built_without_code(
     for name in ["dbt_project.yml", "profiles.yml"]:
         shutil.copy(PROJECT_DIR / name, project / name)
     with (project / "seeds" / "verbatim_themes.csv").open("a", encoding="utf-8") as f:
-        f.write("chat,Chat,Chat,Mentions of the chat channel.\n")
+        f.write("chat,Chat,Chat,Chatt,Mentions of the chat channel.\n")
     with (project / "seeds" / "verbatim_theme_patterns.csv").open("a", encoding="utf-8") as f:
         f.write("chat,fi,chat\nchat,sv,chatt\nchat,en,chat\n")
     warehouse = tmp_path / "warehouse.duckdb"
