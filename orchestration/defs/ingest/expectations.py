@@ -15,7 +15,12 @@ from typing import Any
 
 import duckdb
 
-from orchestration.defs.ingest.sources import ACTION_STATUSES, ACTION_TARGET_TYPES
+from orchestration.defs.ingest.sources import (
+    ACTION_STATUSES,
+    ACTION_TARGET_TYPES,
+    TARGET_METRICS,
+    TARGET_SCOPES,
+)
 
 TOUCHPOINTS = ["sales", "onboarding", "support", "billing", "web", "store"]
 CHANNELS = ["email", "web", "sms", "phone", "in_store"]
@@ -112,6 +117,17 @@ SUITES: dict[str, list[Expect]] = {
         in_set("status", list(ACTION_STATUSES)),
         in_set("target_type", list(ACTION_TARGET_TYPES)),
         unique_per_load("action_id"),
+    ],
+    "targets": [
+        not_null("metric"),
+        not_null("scope_type"),
+        not_null("period"),
+        not_null("target"),
+        # The loader compares these lower-cased, so 'NPS' is a valid raw value.
+        in_set("metric", list(TARGET_METRICS)),
+        in_set("scope_type", list(TARGET_SCOPES)),
+        between("target", -100, 100),
+        unique_per_load("metric", "scope_type", "scope_value", "period"),
     ],
 }
 
