@@ -30,9 +30,10 @@ def test_every_run_succeeds_and_materializes_every_asset(pipeline: PipelineRuns)
     materialized = {e.asset_key for e in pipeline.first.get_asset_materialization_events()}
     expected = set(defs().resolve_asset_graph().materializable_asset_keys)
     assert materialized == expected
-    # 58 + the semantic layer's 4 models (time spine, fct_orders, fct_customer_quarters,
-    # fct_customer_clv).
-    assert len(expected) == 63
+    # The groups of test_asset_graph_groups_and_report_dependency: 62 + the semantic layer's
+    # 4 models (time spine, fct_orders, fct_customer_quarters, fct_customer_clv); the targets
+    # source added raw/targets, its staging model and mart_cx_targets__quarter.
+    assert len(expected) == 66
 
 
 def test_every_asset_check_passes(pipeline: PipelineRuns) -> None:
@@ -160,8 +161,8 @@ def test_report_shows_the_headline_nps_as_the_mart_has_it(pipeline, mart) -> Non
 
 
 def test_rerunning_the_job_changes_no_mart_row(pipeline: PipelineRuns) -> None:
-    # 24 marts + the semantic layer's 4 tables, built into the marts schema for the BI copy.
-    assert len(pipeline.mart_checksums_first) == 28
+    # 25 marts + the semantic layer's 4 tables, built into the marts schema for the BI copy.
+    assert len(pipeline.mart_checksums_first) == 29
     assert pipeline.mart_checksums_rerun == pipeline.mart_checksums_first
 
 
@@ -299,10 +300,10 @@ def test_asset_graph_groups_and_report_dependency() -> None:
     for key in graph.materializable_asset_keys:
         groups.setdefault(graph.get(key).group_name, set()).add(key.to_user_string())
     assert {g: len(k) for g, k in groups.items()} == {
-        "raw": 7,
-        "staging": 9,
+        "raw": 8,
+        "staging": 10,
         "intermediate": 10,
-        "marts": 24,
+        "marts": 25,
         "semantic": 4,  # models/semantic: MetricFlow's time spine and facts
         "seeds": 4,
         "snapshots": 1,
@@ -314,7 +315,7 @@ def test_asset_graph_groups_and_report_dependency() -> None:
     from reports.data import report_tables
 
     assert report_parents == {AssetKey(name.split(".")) for name in report_tables()}
-    assert len(report_parents) == 20
+    assert len(report_parents) == 21
 
 
 def test_report_table_snapshot_equals_the_built_warehouse(mart) -> None:

@@ -69,9 +69,9 @@ pooled as (
         on
             target_quarters.segment = scores.segment
             and target_quarters.touchpoint = scores.touchpoint
-            and scores.quarter_start <= target_quarters.quarter_start
+            and target_quarters.quarter_start >= scores.quarter_start
             and (
-                scores.quarter_start = target_quarters.quarter_start
+                target_quarters.quarter_start = scores.quarter_start
                 or (
                     target_quarters.period_type = 'year'
                     and extract(year from scores.quarter_start) = target_quarters.period_year
@@ -99,7 +99,8 @@ measured as (
         end as score,
         {%- for side in ['low', 'high'] %}
         case target_quarters.metric
-            when 'nps' then {{ nps_ci('pooled.promoters', 'pooled.detractors', 'pooled.n_nps', side) }}
+            when 'nps'
+                then {{ nps_ci('pooled.promoters', 'pooled.detractors', 'pooled.n_nps', side) }}
             {%- for m in pct_metrics %}
             when '{{ m }}' then {{ wilson_ci('pooled.' ~ m ~ '_top', 'pooled.n_' ~ m, side) }}
             {%- endfor %}
