@@ -69,9 +69,11 @@ def test_planted_bad_rows_are_quarantined_with_their_reason(mart) -> None:
         'amount is not a number: "abc"' + ACCEPTED_NUMBER,
         "done_at before decided_at",
         "empty response_id",
+        'metric not one of nps/csat/ces/cls: "loyalty"',
         NO_SCORE,
         'nps_score out of range 0-10: "11"',
         'status not one of planned/in_progress/done/dropped: "valmis?"',
+        'unparseable period: "Q3/2025" (accepted: a quarter as 2025-Q2 or a year as 2025)',
         'unparseable responded_at: "not-a-date"' + ACCEPTED_TIMES,
         'unparseable visited_at: "31.2.2024 14.00"' + ACCEPTED_TIMES,
     ]
