@@ -118,3 +118,22 @@
         when {{ score }} >= 0 then 'detractor'
     end
 {%- endmacro %}
+
+{#- A target's verdict (docs/metrics.md, "Targets"). Every score the targets measure is
+    higher-is-better (NPS, and the top-box shares: CES % counts the easy answers, 5-7 on 1-7).
+    Without a reportable score nothing is claimed: 'not_measurable'. -#}
+{% macro target_verdict(score, target, reportable) -%}
+    case
+        when not coalesce({{ reportable }}, false) or {{ score }} is null then 'not_measurable'
+        when {{ score }} >= {{ target }} then 'met'
+        else 'missed'
+    end
+{%- endmacro %}
+
+{#- Missed beyond doubt: the whole 95 % interval lies below the target. -#}
+{% macro target_missed_beyond_interval(score, ci_high, target, reportable) -%}
+    coalesce(
+        {{ target_verdict(score, target, reportable) }} = 'missed' and {{ ci_high }} < {{ target }},
+        false
+    )
+{%- endmacro %}

@@ -1,6 +1,6 @@
 """What a report's data supports, and what the page says it leaves out.
 
-`survey_responses` is the one source every inbox has; the other six are optional and may arrive
+`survey_responses` is the one source every inbox has; the other seven are optional and may arrive
 later. A report shows what its data supports: this module decides, once for all sections,
 which of the report's tables stand on loaded data (a churn table without churn events would
 show 0 % churn, which is no data, not a finding) and writes one line per absent source for the
@@ -24,6 +24,7 @@ OPTIONAL_SOURCES: tuple[str, ...] = (
     "mystery_shopping",
     "lost_deals",
     "improvement_actions",
+    "targets",
 )
 # The report's tables (reports/data.py QUERIES) that stand on each optional source.
 # Customers are the population of churn, cohorts and revenue at risk; orders give value.
@@ -34,6 +35,7 @@ TABLES_NEEDING: Mapping[str, tuple[str, ...]] = {
     "mystery_shopping": ("mystery",),
     "lost_deals": ("price_claims", "reasons"),
     "improvement_actions": ("actions",),
+    "targets": ("targets",),
 }
 # Tables that link a survey answer to a customer: nothing to show when no answer has an id.
 TABLES_NEEDING_CUSTOMER_IDS: tuple[str, ...] = ("churn_groups", "risk")

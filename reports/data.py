@@ -152,6 +152,8 @@ QUERIES: Mapping[str, str] = {
     "verbatims": "select * from marts.mart_verbatims__quarter",
     "loads": "select * from marts.mart_pipeline__loads",
     "actions": "select * from marts.mart_improvement_actions__effect",
+    # The CX team's targets judged per quarter (the summary's Targets block, the cards' markers).
+    "targets": "select * from marts.mart_cx_targets__quarter",
 }
 
 

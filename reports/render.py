@@ -110,7 +110,7 @@ def quarter_context(
         "coverage": [] if coverage is None else coverage_lines(coverage, loc),
         # No known segment anywhere: the segment table is left out, not shown empty.
         "show_segments": coverage is None or coverage.has_segments,
-        "cards": cards_section(data, quarter, loc, min_n),
+        "cards": cards_section(data, quarter, loc, min_n, extra),
         "year": year_section(extra, quarter, loc, min_n),
         "breakdown": {
             "metric_names": [t["metrics"][m.key]["name"] for m in METRICS],

@@ -15,7 +15,7 @@ from pathlib import Path
 from statistics import NormalDist
 from zoneinfo import ZoneInfo
 
-from . import actions, research, texts
+from . import actions, research, targets, texts
 
 log = logging.getLogger(__name__)
 
@@ -678,7 +678,7 @@ def generate(
     start_quarter: str = "2023-Q1",
     quarters: int = 12,
 ) -> dict[str, int]:
-    """Write the seven sample sources under out_dir; returns rows written per source."""
+    """Write the eight sample sources under out_dir; returns rows written per source."""
     if customers < 10:
         raise ValueError(f"customers must be at least 10, got {customers}")
     if quarters < 1:
@@ -736,6 +736,9 @@ def generate(
     written["mystery_shopping"] = research.mystery_shopping(out_dir, seed, bounds, _write_csv)
     written["lost_deals"] = research.lost_deals(out_dir, seed, bounds, population, _write_csv)
     written["improvement_actions"] = actions.improvement_actions(
+        out_dir, seed, INCIDENT_TOUCHPOINT, INCIDENT_QUARTER, _write_csv
+    )
+    written["targets"] = targets.targets(
         out_dir, seed, INCIDENT_TOUCHPOINT, INCIDENT_QUARTER, _write_csv
     )
     log.info("sample data in %s: %s", out_dir, written)

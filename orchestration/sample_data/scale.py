@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import actions, research, texts
+from . import actions, research, targets, texts
 from .generator import (
     ANONYMOUS_SHARE,
     CHANNELS_BY_TOUCHPOINT,
@@ -905,6 +905,9 @@ def generate_scale(
         written["mystery_shopping"] = research.mystery_shopping(out_dir, seed, bounds, _write_csv)
         written["lost_deals"] = research.lost_deals(out_dir, seed, bounds, sample, _write_csv)
         written["improvement_actions"] = actions.improvement_actions(
+            out_dir, seed, INCIDENT_TOUCHPOINT, INCIDENT_QUARTER, _write_csv
+        )
+        written["targets"] = targets.targets(
             out_dir, seed, INCIDENT_TOUCHPOINT, INCIDENT_QUARTER, _write_csv
         )
     log.info("scale sample data in %s: %s", out_dir, written)

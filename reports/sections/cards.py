@@ -1,5 +1,6 @@
 """The headline score cards (partials/cards.html): each score with its interval, n, change
-against the previous quarter, NPS band and an eight-quarter sparkline."""
+against the previous quarter, NPS band, an eight-quarter sparkline and, where the CX team set an
+all-customers target for the quarter, a red / green marker with its verdict."""
 
 from __future__ import annotations
 
@@ -18,17 +19,32 @@ from reports.cells import (
     shown_value,
 )
 from reports.charts import chart_window, sparkline_svg
-from reports.data import ALL, METRICS, NPS, MartData, Metric, Row
+from reports.data import ALL, METRICS, NPS, MartData, Metric, Row, SectionData
 from reports.formatting import format_number, format_percent, format_signed
 from reports.language import Locale
+from reports.sections.targets import card_target
 
 _MARKERS: Mapping[str, str] = {"up": "▲", "down": "▼", "flat": "■"}
 
 
-def cards_section(data: MartData, quarter: str, loc: Locale, min_n: int) -> list[dict[str, Any]]:
-    """One card per headline score of the quarter (all customers, all touchpoints)."""
+def cards_section(
+    data: MartData,
+    quarter: str,
+    loc: Locale,
+    min_n: int,
+    sections: SectionData | None = None,
+) -> list[dict[str, Any]]:
+    """One card per headline score of the quarter (all customers, all touchpoints), each with
+    its target's marker when the targets mart has one for the card's cell."""
     headline = data.get(quarter, ALL, ALL)
-    return [score_card(data, headline, m, loc, min_n) for m in METRICS]
+    extra = sections or SectionData()
+    return [
+        {
+            **score_card(data, headline, m, loc, min_n),
+            "target": card_target(extra, quarter, m.key, loc, min_n),
+        }
+        for m in METRICS
+    ]
 
 
 def score_card(

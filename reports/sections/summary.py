@@ -1,5 +1,6 @@
-"""The executive summary (partials/summary.html): the headline NPS against benchmarks, the
-significant movers, the pain points, the top proposals and the churn finding."""
+"""The executive summary (partials/summary.html): the CX team's targets for the quarter, the
+headline NPS against benchmarks, the significant movers, the pain points, the top proposals
+and the churn finding."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from reports.formatting import format_int, format_number
 from reports.language import Locale
 from reports.sections.actions import proposals
 from reports.sections.drivers import low_r2_cells, low_r2_note, min_r2_text
+from reports.sections.targets import targets_block
 from reports.sections.themes import theme_labels
 
 MOVERS_SHOWN = 5
@@ -250,6 +252,8 @@ def summary_section(
     programmes = programme_headlines(extra, quarter, loc, min_n)
     headline = headline_sentence(data.get(quarter, ALL, ALL), extra.rows("benchmarks"), loc, min_n)
     return {
+        # "Start from the goal": the targets judged this quarter (left out when none applies).
+        "targets": targets_block(extra, quarter, loc, min_n),
         # Answers of relationship and transactional surveys: a headline per type, not pooled.
         "headline": headline if programmes is None else None,
         "programmes": programmes,

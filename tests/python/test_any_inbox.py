@@ -4,7 +4,7 @@ Each scenario copies a subset of one generated sample into its own inbox and run
 Dagster job on it, as `make run` does. For each run: it succeeds, every closed quarter with
 answers has its en and fi report, the "What this report covers" block names exactly the absent
 sources, the BI copy is published, and the quarter × touchpoint scores equal a recomputation
-from the CSVs. All seven sources from the start is the session's `pipeline` fixture.
+from the CSVs. All eight sources from the start is the session's `pipeline` fixture.
 """
 
 from __future__ import annotations
@@ -159,8 +159,14 @@ EXPECTED_ABSENT: dict[str, list[str]] = {
         "mystery_shopping",
         "lost_deals",
         "improvement_actions",
+        "targets",
     ],
-    "survey_customers_orders_churn": ["mystery_shopping", "lost_deals", "improvement_actions"],
+    "survey_customers_orders_churn": [
+        "mystery_shopping",
+        "lost_deals",
+        "improvement_actions",
+        "targets",
+    ],
     "late_first_run": list(LATE),
     "late_second_run": [],
     # No customer_id column at all: nothing links an answer to a customer.
@@ -251,7 +257,7 @@ def test_scores_equal_a_recomputation_from_the_csvs(outcomes: Outcomes, name: st
     assert outcome.expected_scores.height == QUARTERS * 6
 
 
-def test_all_seven_sources_leave_nothing_out(pipeline) -> None:
+def test_all_eight_sources_leave_nothing_out(pipeline) -> None:
     pages = sorted(pipeline.reports.glob("*/20??-Q?/index.html"))
     assert len(pages) == len(LANGS) * 12
     for page in pages:

@@ -5,7 +5,7 @@ from pathlib import Path
 from conftest import ACCEPTED_TIMES, NO_SCORE
 
 from orchestration.defs.ingest.loader import load_source
-from orchestration.defs.ingest.sources import CRM_CUSTOMERS, SURVEY_RESPONSES
+from orchestration.defs.ingest.sources import CRM_CUSTOMERS, SURVEY_RESPONSES, TARGETS
 
 HEADER = (
     "response_id,customer_id,survey,touchpoint,channel,responded_at,nps_score,csat_score,"
@@ -276,3 +276,48 @@ def test_raw_asset_logs_and_records_why_rows_were_quarantined(tmp_path: Path, mo
     assert metadata["rows_quarantined"].value == 9
     assert metadata["quarantine_reasons"].value == f"- {MIXED_LINE}"
     assert metadata["quarantine_reason_counts"].value == dict(MIXED_REASONS)
+
+
+def test_targets_sheet_in_finnish_quarantines_what_cannot_be_a_target(con, tmp_path: Path) -> None:
+    """The CX team's targets: Finnish headers map through seeds/column_aliases.csv; a repeated
+    (metric, scope, period) quarantines every copy, since nothing says which one is meant."""
+    inbox = tmp_path / "inbox"
+    write(
+        inbox,
+        "targets/tavoitteet.csv",
+        "Mittari;Kohteen tyyppi;Kohde;Jakso;Tavoite;Huomio;Vastuuhenkilö\n"
+        "nps;touchpoint;support;2025-Q2;10;Tuki takaisin plussalle;Maija\n"
+        "nps;touchpoint;Support;2025-Q2;15;;\n"
+        "csat;all;;2025;82,5;;\n"
+        "cls;all;kaikki;2025;80;;\n"
+        "ces;segment;smb;2025-Q5;60;;\n"
+        "ces;segment;smb;2025-Q4;ei tiedossa;;\n"
+        "effort;all;;2025;60;;\n",
+    )
+    (file,) = load_source(con, TARGETS, inbox).files
+    assert (file.rows_read, file.rows_loaded, file.rows_quarantined) == (7, 1, 6)
+    assert con.execute(
+        "select metric, scope_type, scope_value, period, target::varchar from raw.targets"
+    ).fetchall() == [("csat", "all", None, "2025", "82.5000")]
+    repeated = (
+        'metric, scope_type, scope_value and period repeated in the file: "lines 2, 3" '
+        "(accepted: one row per key; remove or merge the repeats)"
+    )
+    assert con.execute("select line, reason from ops.quarantine order by line").fetchall() == [
+        (2, repeated),
+        (3, repeated),
+        (5, "scope_value given for scope_type all"),
+        (6, 'unparseable period: "2025-Q5" (accepted: a quarter as 2025-Q2 or a year as 2025)'),
+        (
+            7,
+            'target is not a number: "ei tiedossa" (accepted: a number with at most 4 decimals '
+            "and 14 digits before them, such as 1234.5, 1 234,50, 1,234.50 or -12,5)",
+        ),
+        (8, 'metric not one of nps/csat/ces/cls: "effort"'),
+    ]
+    assert file.summary() == (
+        "targets/tavoitteet.csv: 7 read, 1 loaded, 6 quarantined (2 × metric, scope_type, "
+        "scope_value and period repeated in the file, 1 × metric not one of nps/csat/ces/cls, "
+        "1 × scope_value given for scope_type all, 1 × target is not a number, "
+        "1 × unparseable period)"
+    )

@@ -32,9 +32,9 @@ def test_every_run_succeeds_and_materializes_every_asset(pipeline: PipelineRuns)
     materialized = {e.asset_key for e in pipeline.first.get_asset_materialization_events()}
     expected = set(defs().resolve_asset_graph().materializable_asset_keys)
     assert materialized == expected
-    # 62 + the semantic layer's 4 models (time spine, fct_orders, fct_customer_quarters,
-    # fct_customer_clv).
-    assert len(expected) == 66
+    # The groups of test_asset_graph_groups_and_report_dependency: 65 + the semantic layer's
+    # 4 models (time spine, fct_orders, fct_customer_quarters, fct_customer_clv).
+    assert len(expected) == 69
 
 
 def test_every_asset_check_passes(pipeline: PipelineRuns) -> None:
@@ -70,9 +70,11 @@ def test_planted_bad_rows_are_quarantined_with_their_reason(mart) -> None:
         'amount is not a number: "abc"' + ACCEPTED_NUMBER,
         "done_at before decided_at",
         "empty response_id",
+        'metric not one of nps/csat/ces/cls: "loyalty"',
         NO_SCORE,
         'nps_score out of range 0-10: "11"',
         'status not one of planned/in_progress/done/dropped: "valmis?"',
+        'unparseable period: "Q3/2025" (accepted: a quarter as 2025-Q2 or a year as 2025)',
         'unparseable responded_at: "not-a-date"' + ACCEPTED_TIMES,
         'unparseable visited_at: "31.2.2024 14.00"' + ACCEPTED_TIMES,
     ]
@@ -165,8 +167,8 @@ def test_report_shows_the_headline_nps_as_the_mart_has_it(pipeline, mart) -> Non
 
 
 def test_rerunning_the_job_changes_no_mart_row(pipeline: PipelineRuns) -> None:
-    # 25 marts + the semantic layer's 4 tables, built into the marts schema for the BI copy.
-    assert len(pipeline.mart_checksums_first) == 29
+    # 26 marts + the semantic layer's 4 tables, built into the marts schema for the BI copy.
+    assert len(pipeline.mart_checksums_first) == 30
     assert pipeline.mart_checksums_rerun == pipeline.mart_checksums_first
 
 
@@ -304,10 +306,10 @@ def test_asset_graph_groups_and_report_dependency() -> None:
     for key in graph.materializable_asset_keys:
         groups.setdefault(graph.get(key).group_name, set()).add(key.to_user_string())
     assert {g: len(k) for g, k in groups.items()} == {
-        "raw": 7,
-        "staging": 9,
+        "raw": 8,
+        "staging": 10,
         "intermediate": 11,
-        "marts": 25,
+        "marts": 26,
         "semantic": 4,  # models/semantic: MetricFlow's time spine and facts
         "seeds": 5,
         "snapshots": 1,
@@ -319,7 +321,7 @@ def test_asset_graph_groups_and_report_dependency() -> None:
     from reports.data import report_tables
 
     assert report_parents == {AssetKey(name.split(".")) for name in report_tables()}
-    assert len(report_parents) == 21
+    assert len(report_parents) == 22
 
 
 def test_report_table_snapshot_equals_the_built_warehouse(mart) -> None:

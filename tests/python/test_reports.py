@@ -852,12 +852,18 @@ def test_sections_of_sources_not_loaded_are_left_out_and_said_so(site: Path) -> 
         "mystery_shopping",
         "lost_deals",
         "improvement_actions",
+        "targets",
         "customer_id",
     ]
     assert (
         "No mystery-shopping visits were loaded, so there is no scorecard against competitors."
         in visible_text(coverage)
     )
+    # No targets: the summary has no Targets block and no card a target marker.
+    assert "No targets were loaded, so no score is measured against a goal" in visible_text(
+        coverage
+    )
+    assert '<div class="targets">' not in html and '<p class="card-target' not in html
     fi = visible_text(_read(site, "fi/2025-Q2/index.html"))
     assert "Mitä tämä raportti kattaa" in fi
     assert "Haamuasiointikäyntejä ei ladattu" in fi

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from orchestration.sample_data import actions, generate, research
+from orchestration.sample_data import actions, generate, research, targets
 
 REPO = Path(__file__).resolve().parents[2]
 HEL = "Europe/Helsinki"
@@ -35,6 +35,9 @@ MYSTERY_HEADER = [
 ]  # fmt: skip
 LOST_DEAL_HEADER = [
     "deal_id", "customer_id", "lost_at", "amount", "stated_reason", "real_reason", "competitor",
+]  # fmt: skip
+TARGET_HEADER = [
+    "mittari", "kohteen_tyyppi", "kohde", "jakso", "tavoite", "huomio", "vastuuhenkilö",
 ]  # fmt: skip
 ACTION_HEADER = [
     "toimenpide_id", "ehdotus_id", "kohteen_tyyppi", "kohde", "toimenpide", "vastuuhenkilö",
@@ -146,6 +149,7 @@ def test_file_set_and_headers(default_run: tuple[Path, dict[str, int]]) -> None:
         **{f"mystery_shopping/visits_{y}.csv": MYSTERY_HEADER for y in YEARS},
         **{f"lost_deals/lost_deals_{y}.csv": LOST_DEAL_HEADER for y in YEARS},
         "improvement_actions/actions_2025.csv": ACTION_HEADER,
+        "targets/targets_2025.csv": TARGET_HEADER,
     }
     found = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert sorted(found) == sorted(expected)
@@ -158,7 +162,8 @@ def test_file_set_and_headers(default_run: tuple[Path, dict[str, int]]) -> None:
 def test_row_counts_at_default_size(default_run: tuple[Path, dict[str, int]]) -> None:
     out, written = default_run
     for source in ["survey_responses", "crm_customers", "crm_orders", "churn_events",
-                   "mystery_shopping", "lost_deals", "improvement_actions"]:  # fmt: skip
+                   "mystery_shopping", "lost_deals", "improvement_actions",
+                   "targets"]:  # fmt: skip
         assert written[source] == _count_rows(out, source), source
     assert {k: written[k] for k in DEFAULT_ROWS} == DEFAULT_ROWS
     visits = _visits(out)
@@ -198,7 +203,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
         generate(tmp_path / label, seed=seed, **kwargs)
         root = tmp_path / label
         runs[label] = {p.relative_to(root): p.read_bytes() for p in root.rglob("*.csv")}
-    assert len(runs["a"]) == 5 + 2 + 2 + 2 + 2 + 2 + 1
+    assert len(runs["a"]) == 5 + 2 + 2 + 2 + 2 + 2 + 1 + 1
     assert runs["a"] == runs["b"]
     assert runs["a"].keys() == runs["c"].keys()
     differing = [name for name in runs["a"] if runs["a"][name] != runs["c"][name]]
@@ -208,13 +213,14 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
 def test_research_sources_leave_the_other_files_byte_identical(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The research sources and the actions sheet draw from their own generators: without
-    them, nothing else moves."""
+    """The research sources, the actions sheet and the targets sheet draw from their own
+    generators: without them, nothing else moves."""
     kwargs = {"customers": 300, "quarters": 5, "start_quarter": "2024-Q4", "seed": 11}
     generate(tmp_path / "with", **kwargs)
     monkeypatch.setattr(research, "mystery_shopping", lambda *args: 0)
     monkeypatch.setattr(research, "lost_deals", lambda *args: 0)
     monkeypatch.setattr(actions, "improvement_actions", lambda *args: 0)
+    monkeypatch.setattr(targets, "targets", lambda *args: 0)
     written = generate(tmp_path / "without", **kwargs)
     with_files = {p.relative_to(tmp_path / "with"): p for p in (tmp_path / "with").rglob("*.csv")}
     without = {
@@ -222,7 +228,7 @@ def test_research_sources_leave_the_other_files_byte_identical(
         for p in (tmp_path / "without").rglob("*.csv")
     }
     assert (written["mystery_shopping"], written["lost_deals"], len(without)) == (0, 0, 11)
-    assert (written["improvement_actions"], len(with_files)) == (0, 16)
+    assert (written["improvement_actions"], written["targets"], len(with_files)) == (0, 0, 17)
     assert {name: with_files[name].read_bytes() for name in without} == without
 
 
@@ -536,3 +542,21 @@ def test_shopper_notes_carry_some_contact_details(
     phones = notes.str.contains(r"\b0\d{2} \d{3} \d{4}\b").sum()
     assert emails >= 10 and phones >= 10
     assert notes.str.contains("tarpe").sum() >= 100  # needs-mapping remarks
+
+
+def test_targets_sheet_plants_the_support_target_and_two_bad_rows(
+    default_run: tuple[Path, dict[str, int]],
+) -> None:
+    """The support NPS target of the incident quarter (missed on the sample: support's NPS
+    collapses in 2025-Q2), met ones beside it, and two rows the loader must quarantine."""
+    out, written = default_run
+    sheet = _read([out / "targets" / "targets_2025.csv"])
+    assert written["targets"] == sheet.height == 8
+    assert sheet.select("mittari", "kohteen_tyyppi", "kohde", "jakso", "tavoite").rows()[:2] == [
+        ("nps", "touchpoint", "support", "2025-Q2", "10"),
+        ("nps", "all", None, "2025-Q2", "10"),
+    ]
+    bad = sheet.filter(
+        (pl.col("mittari") == targets.BAD_METRIC) | pl.col("jakso").str.starts_with("Q")
+    )
+    assert bad.select("mittari", "jakso").rows() == [("loyalty", "2025"), ("nps", "Q3/2025")]

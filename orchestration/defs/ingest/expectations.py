@@ -71,11 +71,11 @@ def unique_per_load(*columns: str) -> Expect:
 def suite_of(source: Source) -> list[Expect]:
     """The raw table's suite, read off its declaration (sources.py) and the dimensions seed.
 
-    Blocking: keys and required values present, ranges, scales and allowed values — what the
-    loader guarantees. Warnings: a value the dimensions seed does not declare, an unusual
+    Blocking: required values (keys among them) present, ranges, scales and allowed values —
+    what the loader guarantees. Warnings: a value the dimensions seed does not declare, an unusual
     amount, a key sent twice within one load.
     """
-    suite = [not_null(c.name) for c in source.columns if c.not_empty or c.name in source.key]
+    suite = [not_null(c.name) for c in source.columns if c.not_empty]
     if source.snapshot:
         suite.append(not_null("extracted_at"))
     for c in source.columns:

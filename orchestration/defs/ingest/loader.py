@@ -334,6 +334,16 @@ def _problems(
                 v,
             )
         )
+    elif column.pattern:
+        regex, accepted = column.pattern
+        checks.append(
+            Problem(
+                f"{v} is not null and not regexp_full_match(upper({v}), {literal(regex)})",
+                f"unparseable {name}",
+                v,
+                accepted,
+            )
+        )
     elif column.kind == "decimal":
         checks.append(Problem(wrong, f"{name} is not a number", v, accepted_decimal()))
     elif column.kind == "timestamp":
@@ -442,6 +452,8 @@ def _build_select(
         problems.extend(
             Problem(rule.when.format(**names), rule.reason) for rule in source.row_rules
         )
+    if source.unique_in_file:
+        problems.append(_repeated_key(source, cmap))
     if source.at_least_one_of:
         scored = [_value(cmap.canonical.get(c)) for c in source.at_least_one_of]
         scored += [_value(pos) for pos in cmap.wide.values()]
@@ -466,6 +478,19 @@ def _build_select(
     if read is not None and read.row_kinds:
         kinds = f"list_concat({read.row_kinds}, {kinds})"
     return ", ".join(exprs), reason, kinds
+
+
+def _repeated_key(source: Source, cmap: ColumnMap) -> Problem:
+    """Every row whose key (lower-cased; empty equals empty) another row of the file repeats."""
+    keys = ", ".join(f"lower({_value(cmap.canonical.get(k))})" for k in source.key)
+    window = f"over (partition by {keys})"
+    names = ", ".join(source.key[:-1]) + f" and {source.key[-1]}"
+    return Problem(
+        f"count(*) {window} > 1",
+        f"{names} repeated in the file",
+        f"'lines ' || array_to_string(list_sort(list(_in._line) {window}), ', ')",
+        "one row per key; remove or merge the repeats",
+    )
 
 
 def _raw_row(header: list[str]) -> str:

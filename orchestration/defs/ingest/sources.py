@@ -36,6 +36,9 @@ class Column:
     dimension: str | None = None
     # Loadable but unusual outside this range (a warning expectation, not quarantine).
     usual: tuple[float, float] | None = None
+    # A text value's form: (regular expression the upper-cased value must match in full, what
+    # it accepts in words); a value of another form goes to quarantine as unparseable.
+    pattern: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,10 @@ class Source:
     snapshot: bool = False
     # Rules between columns; a row that breaks one goes to quarantine with its reason.
     row_rules: tuple[RowRule, ...] = field(default_factory=tuple)
+    # The key may appear only once in a file (compared lower-cased, empty = empty): every row
+    # of a repeated key goes to quarantine, since nothing says which of them is meant. Other
+    # sources keep repeats, and staging takes the newest.
+    unique_in_file: bool = False
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -222,6 +229,47 @@ IMPROVEMENT_ACTIONS = Source(
     ),
 )
 
+# The metric codes of mart_cx_scores__quarter (reports/data.py METRICS): cls is the loyalty score.
+TARGET_METRICS = ("nps", "csat", "ces", "cls")
+TARGET_SCOPES = ("all", "segment", "touchpoint")
+# A calendar quarter (2025-Q2) or year (2025) in CX_TIMEZONE, as the marts label periods.
+TARGET_PERIOD = (r"[0-9]{4}(-Q[1-4])?", "a quarter as 2025-Q2 or a year as 2025")
+
+# Result and quality targets, kept by the CX team (a shared sheet): which score, over which
+# customers, in which period, should reach which value (docs/metrics.md, "Targets").
+TARGETS = Source(
+    name="targets",
+    columns=(
+        Column("metric", not_empty=True, allowed=TARGET_METRICS),
+        Column("scope_type", not_empty=True, allowed=TARGET_SCOPES),
+        Column("scope_value", required=False),
+        Column("period", not_empty=True, pattern=TARGET_PERIOD),
+        Column("target", "decimal", not_empty=True, usual=(-100, 100)),
+        Column("note", required=False),
+        Column("owner", required=False),
+    ),
+    key=("metric", "scope_type", "scope_value", "period"),
+    description="One row per result or quality target per load (targets/, a sheet kept by the "
+    "CX team): which score (metric), over which customers (scope_type, scope_value), in which "
+    "quarter or year (period) should reach which value (target).",
+    row_rules=(
+        RowRule(
+            "lower({scope_type}) = 'all' and {scope_value_text} is not null",
+            "scope_value given for scope_type all",
+        ),
+        RowRule(
+            "lower({scope_type}) in ('segment', 'touchpoint') and {scope_value_text} is null",
+            "scope_value missing for a segment or touchpoint target",
+        ),
+        # NPS runs from -100 to 100, the top-box shares (CSAT %, CES %, CLS %) from 0 to 100.
+        RowRule(
+            "{target} not between case when lower({metric}) = 'nps' then -100 else 0 end and 100",
+            "target outside its metric's scale (NPS -100 to 100, the shares 0 to 100)",
+        ),
+    ),
+    unique_in_file=True,
+)
+
 SOURCES: tuple[Source, ...] = (
     SURVEY_RESPONSES,
     CRM_CUSTOMERS,
@@ -230,6 +278,7 @@ SOURCES: tuple[Source, ...] = (
     MYSTERY_SHOPPING,
     LOST_DEALS,
     IMPROVEMENT_ACTIONS,
+    TARGETS,
 )
 SOURCES_BY_NAME = {s.name: s for s in SOURCES}
 

@@ -267,6 +267,22 @@ def text_cases() -> dict[str, bytes]:
         "D2,C9,1.3.2025,,timing,,",
         "D3,C9,maaliskuussa,5000,price,,",
     )
+    # targets: a metric the scores mart does not know, a target that is no number, a period
+    # that is neither a quarter nor a year, a key written twice (lower/upper case), a scope
+    # value missing, a share above 100; NPS in capitals, 2025-q3 and 72,5 are fine.
+    c["targets.csv"] = lines(
+        "metric,scope_type,scope_value,period,target,note,owner",
+        "nps,all,,2025-Q2,30,Koko asiakaskunta,Maija",
+        "NPS,touchpoint,support,2025-Q2,10,,",
+        "loyalty,all,,2025,80,,",
+        "csat,all,,2025-Q2,kahdeksankymmentä,,",
+        "ces,all,,Q2/2025,60,,",
+        "csat,segment,smb,2025,75,,",
+        "CSAT,segment,SMB,2025,78,korjattu,",
+        "nps,touchpoint,,2025-Q3,0,,",
+        "csat,all,,2025-q3,150,,",
+        'ces,all,,2025-q3,"72,5",,',
+    )
     # Not inbox files at all: an office lock file, a partial download, an Excel lock file.
     c[".~lock.responses.csv#"] = ",maija,MAIJA-PC,03.04.2025 14:22,file:///C:/Users/maija;\n"
     c["responses.csv.part"] = SURVEY[:40]
