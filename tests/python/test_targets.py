@@ -9,6 +9,7 @@ import re
 import pytest
 from test_reports import _between, visible_text
 
+from orchestration.lib import dimensions
 from reports.cells import DECIMALS
 from reports.data import SectionData
 from reports.formatting import format_interval, format_number
@@ -76,7 +77,7 @@ def test_block_lists_quarter_targets_first_all_customers_first() -> None:
         ("nps", "support", QUARTER, "missed_beyond"),
         ("nps", "all", "2025", "met"),
     ]
-    assert block[1]["name"] == "NPS, Touchpoint support"
+    assert block[1]["name"] == "NPS, Customer support (touchpoint)"
     assert block[1]["score"] == "−33.4 (95% CI [−37.7, −28.9], n = 1,027)"
     assert block[1]["verdict_text"] == "missed: the whole interval lies below the target"
     assert block[2]["name"] == "NPS, All customers (year 2025 to date, through 2025-Q2)"
@@ -182,7 +183,9 @@ def test_the_reports_targets_block_shows_the_missed_support_target(
     assert expected in support
     assert t["target_label"].format(target=format_number(10, DECIMALS, loc.numbers)) in support
     assert t["target_verdicts"]["missed_beyond"] in support
-    assert t["cell_touchpoint"].format(name="support") in support
+    assert t["cell_touchpoint"].format(name=dimensions.display("touchpoint", "support", lang)) in (
+        support
+    )
     # The headline cards carry the all-customers targets of the quarter (NPS and CSAT, met
     # on the sample or not: the marker says which).
     markers = re.findall(r'<p class="card-target target-(\w+)"', html)
