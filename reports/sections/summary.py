@@ -100,13 +100,7 @@ def headline_sentence(
     t = loc.text
     if not reportable(row, NPS, min_n) or row is None:
         return None
-    text = t["summary_headline"].format(
-        value=number(loc)(row["nps"]),
-        low=number(loc)(row["nps_ci_low"]),
-        high=number(loc)(row["nps_ci_high"]),
-        n=count(row["n_nps"], loc),
-        band=label(loc, "nps_bands", row.get("nps_band")),
-    )
+    text = t["summary_headline"].format(**_nps_fields(row, loc))
     bench = ""
     if benchmarks:
         parts = [
@@ -170,16 +164,18 @@ def _programme_text(row: Row, name: str, loc: Locale, min_n: int) -> str:
     t = loc.text
     if not reportable(row, NPS, min_n):
         return str(t["summary_programme_suppressed"].format(name=name, n=count(row["n_nps"], loc)))
-    return str(
-        t["summary_programme"].format(
-            name=name,
-            value=number(loc)(row["nps"]),
-            low=number(loc)(row["nps_ci_low"]),
-            high=number(loc)(row["nps_ci_high"]),
-            n=count(row["n_nps"], loc),
-            band=label(loc, "nps_bands", row.get("nps_band")),
-        )
-    )
+    return str(t["summary_programme"].format(name=name, **_nps_fields(row, loc)))
+
+
+def _nps_fields(row: Row, loc: Locale) -> dict[str, str]:
+    """A headline's NPS, interval bounds, n and band, formatted for the locale's sentences."""
+    return {
+        "value": number(loc)(row["nps"]),
+        "low": number(loc)(row["nps_ci_low"]),
+        "high": number(loc)(row["nps_ci_high"]),
+        "n": count(row["n_nps"], loc),
+        "band": label(loc, "nps_bands", row.get("nps_band")),
+    }
 
 
 def pain_points(data: SectionData, quarter: str, loc: Locale, min_n: int) -> list[dict[str, Any]]:
