@@ -130,7 +130,7 @@ QUERIES: Mapping[str, str] = {
         "select count(*) as n_answers, count(customer_id) as n_with_customer_id "
         "from marts.fct_survey_responses"
     ),
-    "benchmarks": "select industry, nps, source, year from seeds.nps_benchmarks order by nps",
+    "benchmarks": "select * from seeds.nps_benchmarks order by nps",
     "cohorts": (
         "select cohort, quarters_since_start, quarter as activity_quarter, cohort_size, "
         "retention_pct, retention_ci_low, retention_ci_high, is_reportable "

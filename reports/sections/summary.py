@@ -50,8 +50,8 @@ def movers(
     found: list[tuple[float, dict[str, Any]]] = []
     for r in candidates:
         metric = metrics[r["metric"]]
-        row = data.get(quarter, r["segment"], r["touchpoint"])
-        other = data.get(r["other_quarter"], r["segment"], r["touchpoint"])
+        row = _mover_cell(data, extra, quarter, r)
+        other = _mover_cell(data, extra, r["other_quarter"], r)
         if not (r["is_significant"] and finite(r["change_z"])):
             continue
         if not (reportable(row, metric, min_n) and reportable(other, metric, min_n)):
@@ -59,7 +59,7 @@ def movers(
         assert row is not None
         change, z = r["change"], r["change_z"]
         text = t["mover_sentence"].format(
-            name=cell_name(loc, row["segment"], row["touchpoint"]),
+            name=_mover_name(loc, r),
             metric=t["metrics"][metric.key]["name"],
             verb=t["verb_up"] if change > 0 else t["verb_down"],
             change=format_number(abs(change), DECIMALS, loc.numbers),
@@ -79,18 +79,51 @@ def movers(
                     "kind": kind,
                     "segment": r["segment"],
                     "touchpoint": r["touchpoint"],
+                    "survey_type": _survey_of(r)[0],
+                    "survey": _survey_of(r)[1],
                     "metric": metric.key,
                 },
             )
         )
-    best: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
+    best: dict[tuple[str, ...], tuple[float, dict[str, Any]]] = {}
     for z, item in found:
-        key = (item["segment"], item["touchpoint"], item["kind"])
+        key = tuple(item[k] for k in ("segment", "touchpoint", "survey_type", "survey", "kind"))
         rank = (item["metric"] == "nps", z)
         if key not in best or rank > (best[key][1]["metric"] == "nps", best[key][0]):
             best[key] = (z, item)
     ordered = sorted(best.values(), key=lambda item: (-item[0], item[1]["text"]))
     return [item for _, item in ordered[:MOVERS_SHOWN]], bool(candidates)
+
+
+def _in_language(row: Row, column: str, loc: Locale) -> Any:
+    """A seed row's text in the report's language (`<column>_<lang>`), else its English one."""
+    return row.get(f"{column}_{loc.lang}") or row.get(f"{column}_en")
+
+
+def _survey_of(mover: Row) -> tuple[str, str]:
+    """The mover's survey type and programme ('all' for a segment or touchpoint cell)."""
+    return (mover.get("survey_type") or ALL, mover.get("survey") or ALL)
+
+
+def _mover_cell(data: MartData, extra: SectionData, quarter: str, mover: Row) -> Row | None:
+    """The score row a mover compares: a segment or touchpoint cell of mart_cx_scores__quarter,
+    or a survey type or programme of mart_cx_scores__survey_quarter."""
+    survey_type, survey = _survey_of(mover)
+    if survey_type == ALL:
+        return data.get(quarter, mover["segment"], mover["touchpoint"])
+    rows = extra.rows("survey_scores", quarter) or []
+    wanted = (survey_type, survey)
+    return next((r for r in rows if (r["survey_type"], r["survey"]) == wanted), None)
+
+
+def _mover_name(loc: Locale, mover: Row) -> str:
+    """'Customer support (touchpoint)', 'Transactional surveys' or 'Post-service survey'."""
+    survey_type, survey = _survey_of(mover)
+    if survey_type == ALL:
+        return cell_name(loc, mover["segment"], mover["touchpoint"])
+    if survey == ALL:
+        return label(loc, "survey_types", survey_type)
+    return dimension_name(loc, "survey", survey)
 
 
 def headline_sentence(
@@ -105,9 +138,9 @@ def headline_sentence(
     if benchmarks:
         parts = [
             t["benchmark_item"].format(
-                industry=b["industry"],
+                industry=_in_language(b, "label", loc) or b["industry"],
                 nps=format_int(int(b["nps"]), loc.numbers),
-                source=b["source"],
+                source=_in_language(b, "source", loc) or b["source"],
                 year=b["year"],
             )  # fmt: skip
             for b in benchmarks

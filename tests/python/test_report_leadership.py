@@ -38,11 +38,12 @@ def test_summary_names_the_support_collapse_with_the_mart_numbers(pipeline, mart
     summary = _between(_html(pipeline, lang), 'id="summary"', "</section>")
     pattern = (
         r'<li class="mover mover-(\w+)" data-touchpoint="([^"]+)" data-segment="([^"]+)" '
-        r'data-metric="(\w+)" data-kind="(\w+)">(.*?)</li>'
+        r'data-survey-type="(\w+)" data-survey="(\w+)" data-metric="(\w+)" data-kind="(\w+)">'
+        r"(.*?)</li>"
     )
     found = re.findall(pattern, summary, re.S)
-    # (direction, touchpoint, metric, kind, text), the segment kept aside for uniqueness
-    movers = [(d, tp, m, k, text) for d, tp, _, m, k, text in found]
+    # (direction, touchpoint, metric, kind, text), the segment and survey kept aside for uniqueness
+    movers = [(d, tp, m, k, text) for d, tp, _, _, _, m, k, text in found]
     # The collapse leads the list (vs the previous quarter or a year earlier, whichever z is
     # larger), and the quarter-on-quarter line is there with the mart's numbers.
     assert movers[0][:3] == ("down", "support", "nps")
@@ -55,7 +56,7 @@ def test_summary_names_the_support_collapse_with_the_mart_numbers(pipeline, mart
     assert prev_quarter == "2025-Q1" and "2025-Q1" in text
     assert len(movers) <= 5
     # one line per cell and comparison
-    assert len({(f[1], f[2], f[4]) for f in found}) == len(found)
+    assert len({(f[1], f[2], f[3], f[4], f[6]) for f in found}) == len(found)
 
 
 @pytest.mark.parametrize("lang", ["en", "fi"])
@@ -73,6 +74,45 @@ def test_summary_repeats_the_detractor_churn_finding(pipeline, mart, lang, quart
     assert ratio >= 2.0
     summary = visible_text(_between(_html(pipeline, lang, quarter), 'id="summary"', "</section>"))
     assert churn_sentence(mart, quarter, lang, key) in summary
+
+
+def test_movers_are_per_survey_type_never_the_pooled_figure(pipeline, mart) -> None:
+    """The sample asks relationship and transactional surveys: the pooled all-customers cell
+    is no candidate; each survey type's NPS change is a headline test, and the programmes of
+    the transactional type are candidates — the post-service collapse of 2025-Q2 is found."""
+    pooled = mart.execute(
+        "select count(*) from marts.mart_cx_movers__quarter "
+        "where segment = 'all' and touchpoint = 'all' and survey_type = 'all'"
+    ).fetchone()[0]
+    assert pooled == 0
+    headlines = mart.execute(
+        "select survey_type, survey, count(*) from marts.mart_cx_movers__quarter "
+        "where quarter = ? and is_headline group by all order by all",
+        [QUARTER],
+    ).fetchall()
+    assert headlines == [("relationship", "all", 2), ("transactional", "all", 2)]
+    change, z, p_adjusted, nps, n = mart.execute(
+        "select change, change_z, p_adjusted, value, n from marts.mart_cx_movers__quarter "
+        "where quarter = ? and survey = 'post_service' and metric = 'nps' "
+        "and comparison = 'previous'",
+        [QUARTER],
+    ).fetchone()
+    assert change < -30 and p_adjusted < 0.001
+    for lang in ("en", "fi"):
+        loc = load_locale(lang)
+        summary = _between(_html(pipeline, lang), 'id="summary"', "</section>")
+        assert 'data-touchpoint="all" data-segment="all" data-survey-type="all"' not in summary
+        line = re.search(
+            r'data-survey-type="transactional" data-survey="post_service" data-metric="nps" '
+            r'data-kind="previous">(.*?)</li>',
+            summary,
+            re.S,
+        )
+        assert line is not None, lang
+        text = visible_text(line.group(1))
+        assert text.lstrip("▲▼ ").startswith(dimensions.display("survey", "post_service", lang))
+        assert format_number(abs(change), 1, loc.numbers) in text
+        assert format_number(nps, 1, loc.numbers) in text
 
 
 def test_summary_headlines_each_survey_type_with_band_interval_and_benchmarks(
@@ -105,6 +145,14 @@ def test_summary_headlines_each_survey_type_with_band_interval_and_benchmarks(
     assert f"NPS {pooled:.1f} (95 % CI" not in summary
     assert "never pooled into one figure" in summary
     assert "media 24 (Retently 2021)" in summary
+    # The benchmarks' industries and sources in each edition's language (seeds/nps_benchmarks).
+    for lang, items in (
+        ("fi", ("media-ala 24 (Retently 2021)", "ulkomainosyhtiö 74 (yhtiön raportti 2021)")),
+        ("sv", ("mediebranschen 24 (Retently 2021)", "utomhusmedieföretag 74 (företagsrapport")),
+    ):
+        edition = visible_text(_between(_html(pipeline, lang), 'id="summary"', "</section>"))
+        assert all(item in edition for item in items), (lang, edition)
+        assert "outdoor media company" not in edition
 
 
 def test_heat_map_shows_every_cell_and_suppresses_small_ones(pipeline, mart) -> None:

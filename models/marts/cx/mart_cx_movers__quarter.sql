@@ -6,6 +6,10 @@
 -- a year earlier. Only comparisons whose two cells are both reportable are tested. The
 -- all-customers NPS change (vs the previous quarter and vs a year earlier) is the report's
 -- headline: each is a single pre-declared test, outside the family, with p_adjusted = p_value.
+-- In a quarter with answers of more than one survey type (relationship and transactional) the
+-- all-customers cell is replaced by the survey types (mart_cx_scores__survey_quarter): each
+-- type's NPS change is a headline test, and the programmes of a type that has several are
+-- candidates of the family. Segment and touchpoint cells stay across programmes.
 -- Everything else in the quarter is one family, controlled for the family-wise error rate by
 -- Holm's step-down method: sort the m p-values ascending, p_(i) → min(1, max over j ≤ i of
 -- (m − j + 1) p_(j)); significant when the adjusted p is below alpha, the two-sided level of
@@ -14,9 +18,81 @@
 {%- set previous_only = [('previous', 'previous_quarter', '')] %}
 {%- set with_yoy = previous_only + [('year_earlier', 'yoy_quarter', 'yoy_')] %}
 
-with scores as (
-    select * from {{ ref('mart_cx_scores__quarter') }}
+{%- set score_columns = ['quarter', 'quarter_start', 'previous_quarter', 'yoy_quarter'] %}
+{%- for m in metrics %}
+{%- set _ = score_columns.extend([
+    'nps' if m == 'nps' else m ~ '_pct', 'n_nps' if m == 'nps' else 'n_' ~ m,
+    m ~ '_prev', m ~ '_change', m ~ '_change_z', m ~ '_is_significant_change']) %}
+{%- if m == 'nps' %}
+{%- set _ = score_columns.extend(
+    ['nps_yoy_prev', 'nps_yoy_change', 'nps_yoy_change_z', 'nps_yoy_is_significant_change']) %}
+{%- endif %}
+{%- endfor %}
+
+with cells as (
+    select
+        {{ score_columns | join(',\n        ') }},
+        segment,
+        touchpoint,
+        'all' as survey_type,
+        'all' as survey
+    from {{ ref('mart_cx_scores__quarter') }}
     where segment = 'all' or touchpoint = 'all'
+),
+
+survey_scores as (
+    select * from {{ ref('mart_cx_scores__survey_quarter') }}
+    where survey_type <> 'all'
+),
+
+-- Quarters whose answers came from more than one survey type (relationship and transactional):
+-- their all-customers figures pool different questions asked of different people at different
+-- moments, so the headline tests and the programmes' changes are per survey type instead.
+split_quarters as (
+    select quarter
+    from survey_scores
+    where survey = 'all'
+    group by quarter
+    having count(*) > 1
+),
+
+-- A type with several programmes in the quarter: each programme is a candidate too.
+split_types as (
+    select
+        quarter,
+        survey_type
+    from survey_scores
+    where survey <> 'all'
+    group by quarter, survey_type
+    having count(*) > 1
+),
+
+programmes as (
+    select
+        {%- for c in score_columns %}
+        survey_scores.{{ c }},
+        {%- endfor %}
+        'all' as segment,
+        'all' as touchpoint,
+        survey_scores.survey_type,
+        survey_scores.survey
+    from survey_scores
+    left join split_types
+        on
+            survey_scores.quarter = split_types.quarter
+            and survey_scores.survey_type = split_types.survey_type
+    where
+        survey_scores.quarter in (select quarter from split_quarters)
+        and (survey_scores.survey = 'all' or split_types.quarter is not null)
+),
+
+scores as (
+    select * from cells
+    where
+        not (segment = 'all' and touchpoint = 'all')
+        or quarter not in (select quarter from split_quarters)
+    union all
+    select * from programmes
 ),
 
 candidates as (
@@ -30,6 +106,8 @@ candidates as (
         quarter_start,
         segment,
         touchpoint,
+        survey_type,
+        survey,
         '{{ m }}' as metric,
         '{{ kind }}' as comparison,
         {{ other }} as other_quarter,
@@ -38,7 +116,8 @@ candidates as (
         {{ m }}_{{ p }}prev as other_value,
         {{ m }}_{{ p }}change as change,
         {{ m }}_{{ p }}change_z as change_z,
-        segment = 'all' and touchpoint = 'all' and '{{ m }}' = 'nps' as is_headline
+        segment = 'all' and touchpoint = 'all' and survey = 'all' and '{{ m }}' = 'nps'
+            as is_headline
     from scores
     where {{ m }}_{{ p }}is_significant_change is not null
     {%- if not (loop.last and m == metrics[-1]) %}
@@ -61,7 +140,7 @@ ranked as (
         count(*) over (partition by quarter, is_headline) as family_size,
         row_number() over (
             partition by quarter, is_headline
-            order by p_value, metric, comparison, segment, touchpoint
+            order by p_value, metric, comparison, segment, touchpoint, survey_type, survey
         ) as p_rank
     from tested
 ),
@@ -82,12 +161,14 @@ adjusted as (
 
 final as (
     select
-        quarter || '|' || segment || '|' || touchpoint || '|' || metric || '|' || comparison
-            as mover_key,
+        quarter || '|' || segment || '|' || touchpoint || '|' || survey_type || '|' || survey
+        || '|' || metric || '|' || comparison as mover_key,
         quarter,
         quarter_start,
         segment,
         touchpoint,
+        survey_type,
+        survey,
         metric,
         comparison,
         other_quarter,
