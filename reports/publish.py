@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -101,19 +102,36 @@ def write_pdf(html: str, base_dir: Path, target: Path) -> None:
     HTML(string=html, base_url=str(base_dir)).write_pdf(str(target))
 
 
+# The page's data-freshness line (templates/quarter.html): it names the warehouse's last load,
+# so every load changes it on every page, though most pages' figures stay as they were.
+FRESHNESS_LINE = re.compile(r'<li class="freshness">.*?</li>', re.S)
+
+
+def _figures_of(page: str) -> str:
+    """A page without its data-freshness line: what its readers' figures are."""
+    return FRESHNESS_LINE.sub("", page)
+
+
 def is_published(
     target: Path, html: str, pdf_file: str | None, attachments: Mapping[str, str]
 ) -> bool:
     """The edition on disk is this one: same page, same attachments, its PDF if one is due.
 
     Pages hold no clock or run id, so equal text means equal content; the PDF is made from the
-    page, so an unchanged page with its PDF present needs no new one (the costly part).
+    page, so an unchanged page with its PDF present needs no new one (the costly part). A page
+    that differs only in its data-freshness line is this one too: a load that changes none of
+    a quarter's figures (a new quarter's answers, another source's file) leaves the quarter's
+    edition, its PDF and its freshness line as they were — the line says which data the page's
+    figures are from, and the later load did not change them.
     """
     expected = {PAGE, *attachments} | ({pdf_file} if pdf_file else set())
     if not target.is_dir() or {p.name for p in target.iterdir()} != expected:
         return False
-    texts = {PAGE: html, **attachments}
-    return all((target / name).read_text(encoding="utf-8") == text for name, text in texts.items())
+    if _figures_of((target / PAGE).read_text(encoding="utf-8")) != _figures_of(html):
+        return False
+    return all(
+        (target / name).read_text(encoding="utf-8") == text for name, text in attachments.items()
+    )
 
 
 def publish_quarter(

@@ -48,7 +48,7 @@ from reports.sections.cohorts import cohort_heatmap
 from reports.sections.drivers import drivers_section
 from reports.sections.heatmap import segment_touchpoint_heatmap
 from reports.sections.lost_deals import lost_deals_section
-from reports.sections.methodology import methodology_section
+from reports.sections.methodology import freshness_note, methodology_section
 from reports.sections.mystery import mystery_section
 from reports.sections.summary import summary_section
 from reports.sections.themes import themes_section
@@ -127,6 +127,7 @@ def quarter_context(
         "mystery": mystery_section(extra, quarter, loc, min_n),
         "lost_deals": lost_deals_section(extra, quarter, loc, min_n),
         "footnotes": methodology_section(sections, loc, min_n),
+        "freshness": freshness_note(sections, loc),
     }
 
 

@@ -26,21 +26,23 @@ def methodology_section(sections: SectionData | None, loc: Locale, min_n: int) -
         "min_lost": count(settings.churn_ratio_min_lost, loc),
         "min_n": min_n_text(loc, min_n),
     }
-    return (
-        [note.format(min_n=min_n_text(loc, min_n), z_crit=z_crit) for note in t["footnotes"]]
-        + [note.format(**method) for note in t["footnotes_method"]]
-        + _freshness_notes(sections, loc)
-    )
+    return [note.format(min_n=min_n_text(loc, min_n), z_crit=z_crit) for note in t["footnotes"]] + [
+        note.format(**method) for note in t["footnotes_method"]
+    ]
 
 
-def _freshness_notes(sections: SectionData | None, loc: Locale) -> list[str]:
-    """Data freshness and quarantine counts from mart_pipeline__loads (all sources)."""
+def freshness_note(sections: SectionData | None, loc: Locale) -> str | None:
+    """Data freshness and quarantine counts from mart_pipeline__loads (all sources).
+
+    The one line of a quarter page that a load changes though the page's figures stay: the
+    page template marks it (`<li class="freshness">`), and an edition that differs from the
+    published one only there is left as it is (reports/publish.py `is_published`)."""
     rows = (sections or SectionData()).rows("loads") or []
     total = next((r for r in rows if r["source"] == ALL), None)
     if total is None or total["last_loaded_at"] is None:
-        return []
+        return None
     when = total["last_loaded_at"].astimezone(ZoneInfo(get_settings().timezone))
-    return [
+    return str(
         loc.text["footnote_freshness"].format(
             when=when.strftime("%Y-%m-%d %H:%M"),
             files=format_int(total["files_loaded"], loc.numbers),
@@ -49,4 +51,4 @@ def _freshness_notes(sections: SectionData | None, loc: Locale) -> list[str]:
             loaded=format_int(total["rows_loaded"], loc.numbers),
             quarantined=format_int(total["rows_quarantined"], loc.numbers),
         )
-    ]
+    )

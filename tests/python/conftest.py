@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 # PDF editions cost ~2 s a page set under WeasyPrint: builds in tests skip them unless a test
-# asks (the pipeline fixture's last run makes them, and a test checks them).
+# asks (the pipeline fixture makes them, and a test checks them).
 os.environ.setdefault("CX_REPORTS_PDF", "0")
 
 # Fixtures that stand on a full pipeline build (the sample through the real Dagster job).
@@ -38,7 +38,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             scenario = callspec.params.get("name") if callspec else None
             group = item.module.group_of(item.originalname, scenario)
             item.add_marker(pytest.mark.xdist_group(group))
+        elif not any(item.iter_markers("xdist_group")) and _uses_module_fixture(item):
+            # A module-scoped fixture (a build, a fitted model) is made once per worker that
+            # runs one of its tests: keep the module's tests on one worker.
+            item.add_marker(pytest.mark.xdist_group(f"module-{item.path.stem}"))
     _group_node_ids(config, items)
+
+
+def _uses_module_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(d.scope == "module" for defs in info.name2fixturedefs.values() for d in defs)
 
 
 def _group_node_ids(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -88,6 +99,7 @@ class PipelineRuns:
     audit_rows_after_rerun: int
     new_file_results: list[tuple[str, str]]  # (file, status) of the run after a file arrived
     last: object
+    report_mtimes_after_last: dict[str, int]
 
 
 def mart_checksums(warehouse: Path) -> dict[str, str]:
@@ -155,6 +167,9 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRuns:
         mp.setenv("CX_WAREHOUSE", str(root / "warehouse.duckdb"))
         mp.setenv("CX_REPORTS_DIR", str(root / "reports"))
         mp.setenv("CX_INBOX_SETTLE_SECONDS", "0")
+        # PDFs from the first run on: the later runs show that an edition whose figures stay
+        # keeps its page and PDF (the costly part), and a test checks the PDFs.
+        mp.setenv("CX_REPORTS_PDF", "1")
         first = run_build_all()
         checksums_first = mart_checksums(root / "warehouse.duckdb")
         # Rebuilt although nothing is new: the incremental models must give the same marts.
@@ -172,8 +187,8 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRuns:
         con.close()
 
         shutil.move(held / HELD_BACK_FILE, inbox / HELD_BACK_FILE)
-        mp.setenv("CX_REPORTS_PDF", "1")
         last = run_build_all()
+        mtimes_last = report_mtimes(root / "reports")
         con = duckdb.connect(str(root / "warehouse.duckdb"), read_only=True)
         new_rows = con.execute(
             "select file, status from ops.load_audit where load_id > ? order by load_id",
@@ -194,6 +209,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> PipelineRuns:
         audit_rows,
         new_rows,
         last,
+        mtimes_last,
     )
 
 

@@ -192,6 +192,23 @@ def test_a_run_with_nothing_new_rebuilds_nothing_and_says_so(pipeline: PipelineR
     assert len(pipeline.report_mtimes_before_nothing_new) > 40
 
 
+def test_a_new_file_re_renders_only_the_quarters_whose_figures_it_changes(
+    pipeline: PipelineRuns,
+) -> None:
+    """The held-back file holds 2025-Q4's answers: the last run rewrites 2025-Q4's editions
+    (page and PDF, every language) and the indexes; every other quarter's edition differs at
+    most in its data-freshness line, so it is left as it was (reports/publish.py)."""
+    before, after = pipeline.report_mtimes_after_nothing_new, pipeline.report_mtimes_after_last
+    changed = {path for path, mtime in after.items() if before.get(path) != mtime}
+    quarters = {path.split("/")[1] for path in changed if path.count("/") == 2}
+    assert quarters == {"2025-Q4", "latest"}  # latest/ is the newest quarter's page
+    for lang in LANGUAGES:
+        assert f"{lang}/2025-Q4/index.html" in changed
+        assert f"{lang}/2025-Q4/kokemus-2025-Q4-{lang}.pdf" in changed
+        assert f"{lang}/2025-Q3/kokemus-2025-Q3-{lang}.pdf" not in changed
+    assert len([p for p in after if p.endswith(".pdf")]) == 12 * len(LANGUAGES)
+
+
 def test_make_runs_check_finds_nothing_new_then_a_new_file(
     pipeline: PipelineRuns, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -203,8 +203,17 @@ def test_methodology_states_freshness_and_quarantine(pipeline, mart) -> None:
         "where source = 'all'"
     ).fetchall()[0]
     assert read == loaded + quarantined and quarantined > 0
-    notes = visible_text(_between(_html(pipeline, "en"), 'id="methodology"', "</section>"))
+    # The quarter the last file changed was rendered after it: its note has the final counts.
+    notes = visible_text(
+        _between(_html(pipeline, "en", "2025-Q4"), 'id="methodology"', "</section>")
+    )
     assert f"{read:,} rows read = {loaded:,} loaded + {quarantined:,} quarantined" in notes
+    # A quarter whose figures the last file did not change kept its page, and its note the
+    # counts of the data its figures come from (fewer rows, one file fewer).
+    earlier = visible_text(_between(_html(pipeline, "en"), 'id="methodology"', "</section>"))
+    counts = re.search(r"([\d,]+) rows read = ([\d,]+) loaded \+ ([\d,]+) quarantined", earlier)
+    assert counts is not None
+    assert int(counts.group(1).replace(",", "")) < read
 
 
 @pytest.mark.parametrize("lang", ["en", "fi"])
