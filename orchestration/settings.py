@@ -39,6 +39,7 @@ class Settings:
     xlsx_sheet: str | None
     reports_first_quarter: str = "2023-Q1"
     reports_pdf: bool = True
+    reports_pdf_languages: tuple[str, ...] = ()  # () = every language of the report
     timezone: str = DEFAULT_TIMEZONE
     warehouse_lock_timeout: float = 600.0
     significance_z: float = float(DEFAULT_SIGNIFICANCE_Z)
@@ -72,6 +73,11 @@ def get_settings() -> Settings:
         reports_first_quarter=os.environ.get("CX_REPORTS_FIRST_QUARTER", "2023-Q1"),
         # PDF next to each quarter's HTML (WeasyPrint); 0 skips it for quick local runs.
         reports_pdf=os.environ.get("CX_REPORTS_PDF", "1") not in {"0", "false", "no"},
+        # Only these editions get their PDF (e.g. "fi" or "fi,en"); empty: every language.
+        reports_pdf_languages=tuple(
+            lang.lower()
+            for lang in os.environ.get("CX_REPORTS_PDF_LANGUAGES", "").replace(",", " ").split()
+        ),
         # How long a run waits for another run holding the warehouse before it gives up, in
         # seconds, before its first step (orchestration/warehouse_lock.py).
         warehouse_lock_timeout=float(os.environ.get("CX_WAREHOUSE_LOCK_TIMEOUT", "600")),

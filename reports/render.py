@@ -8,7 +8,7 @@ each section module (reports/sections/) for its context, fill the templates and 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,11 @@ from reports.sections.year import year_section
 
 logger = logging.getLogger(__name__)
 
+
+class ReportSettingsError(ValueError):
+    """A report setting that cannot be followed; the message names it and what it accepts."""
+
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 CSS_FILE = PACKAGE_DIR / "static" / "report.css"
@@ -82,6 +87,7 @@ def quarter_context(
     min_n: int,
     sections: SectionData | None = None,
     coverage: Coverage | None = None,
+    pdf: bool = False,
 ) -> dict[str, Any]:
     """Everything quarter.html shows, as ready-formatted strings: one entry per section.
 
@@ -102,7 +108,8 @@ def quarter_context(
                 for e in other_editions(loc.lang)
             ],
         },
-        "pdf_href": pdf_name(quarter, loc.lang),
+        # The edition's PDF, linked only when it is made (CX_REPORTS_PDF, _LANGUAGES).
+        "pdf_href": pdf_name(quarter, loc.lang) if pdf else None,
         "proposals_href": proposals_name(quarter),
         "summary": summary_section(
             data, extra, quarter, loc, min_n, churn_finding=(churn or {}).get("finding", "")
@@ -268,15 +275,24 @@ def render_reports(
     min_n: int = DEFAULT_MIN_N,
     quarters: Sequence[str] | None = None,
     pdf: bool = False,
+    pdf_languages: Collection[str] = (),
 ) -> RenderResult:
     """Render quarters (default: every quarter in the mart) in every language, then the indexes.
 
     Each quarter's edition is published atomically on its own (render beside, rename), so a
     quarter rendered earlier stays in place when another one is rendered; a quarter asked for
-    that the mart does not have is skipped and reported. Returns the files written.
+    that the mart does not have is skipped and reported. Returns the files written. With `pdf`,
+    the editions in `pdf_languages` (all when empty) get their PDF and link to it.
     """
     if min_n < 1:
         raise ValueError(f"min_n must be at least 1, got {min_n}")
+    unknown = sorted(set(pdf_languages) - set(LANGUAGES))
+    if unknown:
+        raise ReportSettingsError(
+            f"CX_REPORTS_PDF_LANGUAGES names {', '.join(unknown)}, not a language of the report "
+            f"({', '.join(LANGUAGES)}): leave it empty for every language, or name some of them"
+        )
+    pdf_for = {lang: pdf and (not pdf_languages or lang in pdf_languages) for lang in LANGUAGES}
     warehouse, out_dir = Path(warehouse), Path(out_dir)
     data = load_mart(warehouse)
     warn_on_min_n_mismatch(data, min_n)
@@ -301,9 +317,11 @@ def render_reports(
         table = proposals_csv(sections, quarter)
         attachments = {} if table is None else {proposals_name(quarter): table}
         for lang in LANGUAGES:
-            context = quarter_context(data, quarter, locales[lang], css, min_n, sections, coverage)
+            context = quarter_context(
+                data, quarter, locales[lang], css, min_n, sections, coverage, pdf_for[lang]
+            )
             html = template.render(context)
-            files = publish_quarter(out_dir, lang, quarter, html, pdf, attachments)
+            files = publish_quarter(out_dir, lang, quarter, html, pdf_for[lang], attachments)
             relative += files
             if not files:
                 unchanged.append(f"{lang}/{quarter}")

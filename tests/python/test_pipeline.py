@@ -151,11 +151,18 @@ def test_report_shows_the_headline_nps_as_the_mart_has_it(pipeline, mart) -> Non
         folder = pipeline.reports / lang
         quarters = sorted(p.name for p in folder.iterdir() if p.name[:2] == "20")
         assert quarters[0] == "2023-Q1" and quarters[-1] == "2025-Q4" and len(quarters) == 12
-        # every published quarter has its PDF edition in every language, and it is a PDF
+        # every published quarter has its PDF edition in each language asked for (the fixture
+        # sets CX_REPORTS_PDF_LANGUAGES=fi), it is a PDF, and the page links it; no other
+        # edition has one or links one
         pdfs = sorted(folder.glob(f"20*/kokemus-*-{lang}.pdf"))
-        assert len(pdfs) == 12
-        assert pdfs[5].read_bytes()[:5] == b"%PDF-"
-    assert len(list(pipeline.reports.glob("*/20*/kokemus-*.pdf"))) == 12 * len(LANGUAGES)
+        page = (folder / "2025-Q2" / "index.html").read_text(encoding="utf-8")
+        if lang == "fi":
+            assert len(pdfs) == 12
+            assert pdfs[5].read_bytes()[:5] == b"%PDF-"
+            assert 'href="kokemus-2025-Q2-fi.pdf" class="pdf-link"' in page
+        else:
+            assert pdfs == [] and "pdf-link" not in page
+    assert len(list(pipeline.reports.glob("*/20*/kokemus-*.pdf"))) == 12
     # the run asked for 2023-Q1 … the last closed quarter; those without data were skipped
     report = next(
         e
@@ -204,9 +211,9 @@ def test_a_new_file_re_renders_only_the_quarters_whose_figures_it_changes(
     assert quarters == {"2025-Q4", "latest"}  # latest/ is the newest quarter's page
     for lang in LANGUAGES:
         assert f"{lang}/2025-Q4/index.html" in changed
-        assert f"{lang}/2025-Q4/kokemus-2025-Q4-{lang}.pdf" in changed
-        assert f"{lang}/2025-Q3/kokemus-2025-Q3-{lang}.pdf" not in changed
-    assert len([p for p in after if p.endswith(".pdf")]) == 12 * len(LANGUAGES)
+    assert "fi/2025-Q4/kokemus-2025-Q4-fi.pdf" in changed
+    assert "fi/2025-Q3/kokemus-2025-Q3-fi.pdf" in after
+    assert len([p for p in after if p.endswith(".pdf")]) == 12
 
 
 def test_make_runs_check_finds_nothing_new_then_a_new_file(
@@ -224,7 +231,7 @@ def test_make_runs_check_finds_nothing_new_then_a_new_file(
     monkeypatch.setenv("CX_WAREHOUSE", str(pipeline.warehouse))
     monkeypatch.setenv("CX_REPORTS_DIR", str(pipeline.reports))
     monkeypatch.setenv("CX_INBOX_SETTLE_SECONDS", "0")
-    settings = replace(get_settings(), reports_pdf=True)
+    settings = replace(get_settings(), reports_pdf=True, reports_pdf_languages=("fi",))
     quarters = all_closed_quarters_range()
 
     code, said = check_before_run(quarters, settings)

@@ -560,7 +560,8 @@ def test_pages_declare_language_and_link_to_each_other(site: Path) -> None:
             alternate = f'<link rel="alternate" hreflang="{other}"'
             assert (alternate in page) == (other != lang), (lang, other)
         assert 'href="../index.html"' in page
-        assert f'href="kokemus-2025-Q2-{lang}.pdf"' in page
+        # Rendered without PDFs: no page links one (the pipeline test checks the links).
+        assert f"kokemus-2025-Q2-{lang}.pdf" not in page and "pdf-link" not in page
     assert "<title>Customer experience report 2025-Q2</title>" in en
     assert "<title>Asiakaskokemusraportti 2025-Q2</title>" in fi
     assert "<title>Kundupplevelserapport 2025-Q2</title>" in sv
@@ -976,3 +977,17 @@ def test_r_squared_is_a_share_of_the_variation_of_nps() -> None:
     assert "alle R² = 0,10 NPS-vastausten vaihtelusta" in fi["summary_no_proposals_r2"].format(
         min_r2="0,10"
     )
+
+
+def test_pdf_languages_must_be_languages_of_the_report(tmp_path: Path) -> None:
+    from reports.render import ReportSettingsError
+
+    with pytest.raises(ReportSettingsError) as raised:
+        render_reports(
+            tmp_path / "w.duckdb", tmp_path / "out", pdf=True, pdf_languages=["fi", "de"]
+        )
+    assert str(raised.value) == (
+        "CX_REPORTS_PDF_LANGUAGES names de, not a language of the report (en, fi, sv): leave it "
+        "empty for every language, or name some of them"
+    )
+    assert not (tmp_path / "out").exists()

@@ -26,7 +26,7 @@ from orchestration.defs.transform.dbt import AFTER_ANALYTICS_SELECT, dbt_models,
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import get_settings
 from reports.data import ReportDataError
-from reports.render import render_reports
+from reports.render import ReportSettingsError, render_reports
 
 REPORT_EXPOSURE = "quarterly_report"
 
@@ -80,8 +80,9 @@ def quarterly_reports(
             min_n=settings.min_reportable_n,
             quarters=quarters,
             pdf=settings.reports_pdf,
+            pdf_languages=settings.reports_pdf_languages,
         )
-    except ReportDataError as exc:
+    except (ReportDataError, ReportSettingsError) as exc:
         # A mart the report reads is missing or unreadable: nothing is published, and the
         # run fails naming it (an absent source gives an empty mart, which renders fine).
         raise dg.Failure(description=str(exc)) from exc
@@ -99,7 +100,11 @@ def quarterly_reports(
             "quarters_rendered": dg.MetadataValue.text(", ".join(result.rendered) or "none"),
             "editions_unchanged": dg.MetadataValue.int(len(result.unchanged)),
             "quarters_without_data": dg.MetadataValue.text(", ".join(result.skipped) or "none"),
-            "pdf": dg.MetadataValue.bool(settings.reports_pdf),
+            "pdf": dg.MetadataValue.text(
+                (", ".join(settings.reports_pdf_languages) or "every language")
+                if settings.reports_pdf
+                else "none"
+            ),
         }
     )
 
