@@ -8,8 +8,9 @@ as soon as it is drawn, so memory stays bounded (per-customer state + one quarte
 
 The planted effects are kept roughly: the support NPS dip in the incident quarter, detractors
 churning more (each quarter's churners are drawn with weights by the NPS group of the
-customer's last answer), and service as the dominant driver. No bad rows are planted: the
-pipeline loads a scale inbox with zero quarantine.
+customer's last answer), service as the dominant driver, and the suggestion "chat support in
+the evening" rising through 2025 (suggestions.py, without its e-mail addresses). No bad rows
+are planted: the pipeline loads a scale inbox with zero quarantine.
 
 Prefix stability: quarter i draws only from random streams keyed by (seed, part, i), and
 population growth, churn counts and volumes are fixed per quarter, so a run over 13 quarters

@@ -260,10 +260,24 @@ def _suggestion_warehouse(path: Path, *, n_suggestions: int = 800) -> Path:
             "theme_id, verbatim_rank, response_id, touchpoint, language, suggestion) "
             "values (?, '2025-04-01', ?, ?, ?, ?, ?, ?)",
             [
-                (QUARTER, "evening_chat", 1, "R1", "support", "fi",
-                 "Iltaisin chat-palvelu <script>alert(1)</script>"),
-                (QUARTER, "evening_chat", 2, "R2", "web", "en",
-                 "Chat support in the evening, please. Reply to [email], thanks."),
+                (
+                    QUARTER,
+                    "evening_chat",
+                    1,
+                    "R1",
+                    "support",
+                    "fi",
+                    "Iltaisin chat-palvelu <script>alert(1)</script>",
+                ),
+                (
+                    QUARTER,
+                    "evening_chat",
+                    2,
+                    "R2",
+                    "web",
+                    "en",
+                    "Chat support in the evening, please. Reply to [email], thanks.",
+                ),
             ],  # fmt: skip
         )
     finally:
@@ -389,6 +403,35 @@ def test_proposal_cites_the_suggestion_as_evidence() -> None:
     assert bare["evidence"] == "" and bare["text"] == en["text"]
 
 
+def test_the_proposals_csv_carries_the_evidence_after_the_proposals_columns() -> None:
+    from reports.data import SectionData
+    from reports.publish import PROPOSAL_COLUMNS, proposals_csv
+
+    base = {c: None for c in PROPOSAL_COLUMNS}
+    rows = [
+        {**base, "proposal_id": "P1", "proposal_rank": 1, "quarter": "2025-Q4"},
+        {**base, "proposal_id": "P2", "proposal_rank": 2, "quarter": "2025-Q4"},
+    ]
+    evidence = {
+        "proposal_id": "P1", "quarter": "2025-Q4", "theme_id": "evening_chat",
+        "evidence_touchpoint": "support", "n_mentions": 114, "n_suggestions": 277,
+        "share_of_suggestions_pct": 41.2, "share_ci_low": 35.5, "share_ci_high": 47.0,
+    }  # fmt: skip
+    text = proposals_csv(
+        SectionData({"proposals": rows, "proposal_suggestions": [evidence]}), "2025-Q4"
+    )
+    lines = list(csv.reader(text.splitlines()))
+    assert lines[0][: len(PROPOSAL_COLUMNS)] == list(PROPOSAL_COLUMNS)
+    assert lines[0][len(PROPOSAL_COLUMNS) :] == [
+        "suggestion_theme_id", "suggestion_touchpoint", "suggestion_mentions", "suggestion_n",
+        "suggestion_share_pct", "suggestion_share_ci_low", "suggestion_share_ci_high",
+    ]  # fmt: skip
+    assert lines[1][len(PROPOSAL_COLUMNS) :] == [
+        "evening_chat", "support", "114", "277", "41.2", "35.5", "47.0"
+    ]  # fmt: skip
+    assert lines[2][len(PROPOSAL_COLUMNS) :] == [""] * 7
+
+
 # --- the built sample ---------------------------------------------------------------------------
 
 
@@ -422,7 +465,7 @@ def test_mart_counts_equal_a_python_recount_of_the_answers(mart) -> None:
     mismatches = [
         r
         for r in got.iter_rows(named=True)
-        if (r["n_answers"], r["n_suggestions"]) != tuple(denominators[(r["quarter"], r["touchpoint"])])
+        if [r["n_answers"], r["n_suggestions"]] != denominators[(r["quarter"], r["touchpoint"])]
         or r["n_mentions"] != recount.get((r["quarter"], r["touchpoint"], r["theme_id"]), 0)
     ]
     assert mismatches == []
@@ -496,10 +539,11 @@ def test_reports_name_the_planted_idea(pipeline, mart, lang, label, heading, ris
         "where quarter = '2025-Q4' and touchpoint = 'all' and theme_id = ?",
         [PLANTED],
     ).fetchone()
-    assert section.startswith(heading)
+    assert section.strip().startswith(heading)
     # The most named idea heads the table, with its count and n.
     table = section[section.index(loc.text["suggestions_caption"]) :]
-    first_row = table[table.index(loc.text["col_share_change"]) + len(loc.text["col_share_change"]) :]
+    header_end = table.index(loc.text["col_share_change"]) + len(loc.text["col_share_change"])
+    first_row = table[header_end:]
     assert first_row.strip().startswith(f"{label} {k} ")
     assert n_text(n, loc) in first_row
     # Named in the quarter before the rise stopped being news: 2025-Q2's rising sentence.
@@ -525,3 +569,10 @@ def test_the_proposals_cite_the_planted_idea(pipeline, mart, lang: str) -> None:
         item = html[html.index(f'<li data-proposal="{proposal_id}">') :]
         item = visible_text(item[: item.index("</li>")])
         assert label in item
+    # The CSV beside the page names it in the same proposals' rows.
+    path = pipeline.reports / lang / "2025-Q4" / "kokemus-2025-Q4-proposals.csv"
+    with path.open(encoding="utf-8") as f:
+        csv_rows = {r["proposal_id"]: r for r in csv.DictReader(f)}
+    assert {p: csv_rows[p]["suggestion_theme_id"] for (p,) in cited} == {
+        p: PLANTED for (p,) in cited
+    }
