@@ -14,7 +14,13 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from test_reports import _fixture_rows, _read, _write_warehouse, visible_text
+from test_reports import (
+    _add_theme_and_load_marts,
+    _fixture_rows,
+    _read,
+    _write_warehouse,
+    visible_text,
+)
 
 from orchestration.sample_data import generate, suggestions, texts
 from orchestration.settings import PROJECT_DIR
@@ -332,22 +338,11 @@ def test_quoted_suggestions_are_escaped_and_masked(tmp_path: Path) -> None:
 
 
 def test_section_sits_after_the_themes_and_before_the_methodology(tmp_path: Path) -> None:
-    pages = _pages(_suggestion_warehouse(tmp_path / "w.duckdb"), tmp_path / "out")
+    warehouse = _add_theme_and_load_marts(_suggestion_warehouse(tmp_path / "w.duckdb"))
+    pages = _pages(warehouse, tmp_path / "out")
     for html in pages.values():
         ids = re.findall(r'<section aria-labelledby="([a-z_]+)"', html)
-        assert "suggestions" in ids
-        assert ids.index("suggestions") == len(ids) - 2 or ids[ids.index("suggestions") + 1] in (
-            "actions",
-            "churn",
-            "cohorts",
-            "value",
-            "mystery",
-            "lost_deals",
-            "methodology",
-        )
-        assert ids[-1] == "methodology"
-        if "themes" in ids:
-            assert ids.index("themes") < ids.index("suggestions")
+        assert ids[ids.index("trend") :] == ["trend", "themes", "suggestions", "methodology"]
 
 
 def test_too_few_suggestions_show_no_share_and_no_quote(tmp_path: Path) -> None:
