@@ -150,6 +150,11 @@ QUERIES: Mapping[str, str] = {
         "from seeds.verbatim_themes"
     ),
     "verbatims": "select * from marts.mart_verbatims__quarter",
+    # "How could we exceed your expectations?": ideas per quarter × touchpoint, quotes, and
+    # the customers' idea that supports each improvement proposal.
+    "suggestions": "select * from marts.mart_suggestion_themes__quarter",
+    "suggestion_verbatims": "select * from marts.mart_suggestion_verbatims__quarter",
+    "proposal_suggestions": "select * from marts.mart_improvement_proposals__suggestions",
     "loads": "select * from marts.mart_pipeline__loads",
     "actions": "select * from marts.mart_improvement_actions__effect",
     # The CX team's targets judged per quarter (the summary's Targets block, the cards' markers).

@@ -37,6 +37,17 @@ PROPOSAL_COLUMNS: tuple[str, ...] = (
     "target_nps",
     "target_n_nps",
 )
+# The customers' suggestion that supports a proposal (mart_improvement_proposals__suggestions),
+# after the proposal's own columns; empty when no suggestion of its driver was made.
+PROPOSAL_EVIDENCE_COLUMNS: dict[str, str] = {
+    "suggestion_theme_id": "theme_id",
+    "suggestion_touchpoint": "evidence_touchpoint",
+    "suggestion_mentions": "n_mentions",
+    "suggestion_n": "n_suggestions",
+    "suggestion_share_pct": "share_of_suggestions_pct",
+    "suggestion_share_ci_low": "share_ci_low",
+    "suggestion_share_ci_high": "share_ci_high",
+}
 
 
 def pdf_name(quarter: str, lang: str) -> str:
@@ -56,9 +67,20 @@ def proposals_csv(sections: SectionData | None, quarter: str) -> str | None:
         return None
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(PROPOSAL_COLUMNS)
+    evidence = {
+        r["proposal_id"]: r
+        for r in (sections or SectionData()).rows("proposal_suggestions", quarter) or []
+    }
+    writer.writerow([*PROPOSAL_COLUMNS, *PROPOSAL_EVIDENCE_COLUMNS])
     for row in sorted(rows, key=lambda r: r["proposal_rank"]):
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in PROPOSAL_COLUMNS])
+        cited = evidence.get(row["proposal_id"], {})
+        writer.writerow(
+            ["" if row.get(c) is None else row.get(c) for c in PROPOSAL_COLUMNS]
+            + [
+                "" if cited.get(c) is None else cited.get(c)
+                for c in PROPOSAL_EVIDENCE_COLUMNS.values()
+            ]
+        )
     return buffer.getvalue()
 
 

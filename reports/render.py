@@ -50,6 +50,7 @@ from reports.sections.heatmap import segment_touchpoint_heatmap
 from reports.sections.lost_deals import lost_deals_section
 from reports.sections.methodology import freshness_note, methodology_section
 from reports.sections.mystery import mystery_section
+from reports.sections.suggestions import suggestions_section
 from reports.sections.summary import summary_section
 from reports.sections.themes import themes_section
 from reports.sections.trend import trend_section
@@ -127,6 +128,7 @@ def quarter_context(
         "trend": trend_section(data, quarter, loc, min_n),
         "drivers": drivers_section(extra, quarter, loc, min_n),
         "themes": themes_section(extra, quarter, loc, min_n),
+        "suggestions": suggestions_section(extra, quarter, loc, min_n),
         "actions": actions_section(extra, quarter, loc, min_n),
         "churn": churn,
         "cohorts": cohort_heatmap(extra, quarter, loc, min_n),

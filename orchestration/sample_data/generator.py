@@ -15,7 +15,7 @@ from pathlib import Path
 from statistics import NormalDist
 from zoneinfo import ZoneInfo
 
-from . import actions, research, targets, texts
+from . import actions, research, suggestions, targets, texts
 
 log = logging.getLogger(__name__)
 
@@ -728,7 +728,7 @@ def generate(
                     setattr(customer, attr, None)
 
     written = _write_sources(
-        rng, out_dir, responses, population, (first_snapshot, last_day), orders, churned
+        rng, out_dir, responses, population, (first_snapshot, last_day), orders, churned, seed
     )
     # The research sources come last and draw from their own generators (seeded from `seed`):
     # the files above stay byte for byte what they were before these sources existed.
@@ -753,6 +753,7 @@ def _write_sources(
     snapshots: tuple[date, date],
     orders: list[Order],
     churned: list[tuple[Customer, str]],
+    seed: int,
 ) -> dict[str, int]:
     written = {"survey_responses": 0, "crm_customers": 0, "crm_orders": 0, "churn_events": 0}
     number = 0
@@ -761,9 +762,10 @@ def _write_sources(
             number += 1
             response.response_id = f"R{number:07d}"
         path = out_dir / "survey_responses" / f"responses_{quarter[0]}-Q{quarter[1]}.csv"
-        written["survey_responses"] += _write_csv(
-            path, RESPONSE_COLUMNS, [_response_row(rng, r) for r in rows]
-        )
+        table = [_response_row(rng, r) for r in rows]
+        # The planted suggestion draws from its own generator: the main draws stay as they were.
+        suggestions.plant(seed, quarter, table, RESPONSE_COLUMNS)
+        written["survey_responses"] += _write_csv(path, RESPONSE_COLUMNS, table)
 
     for snapshot in snapshots:
         as_of = datetime.combine(snapshot + timedelta(days=1), datetime.min.time())

@@ -8,8 +8,9 @@ as soon as it is drawn, so memory stays bounded (per-customer state + one quarte
 
 The planted effects are kept roughly: the support NPS dip in the incident quarter, detractors
 churning more (each quarter's churners are drawn with weights by the NPS group of the
-customer's last answer), and service as the dominant driver. No bad rows are planted: the
-pipeline loads a scale inbox with zero quarantine.
+customer's last answer), service as the dominant driver, and the suggestion "chat support in
+the evening" rising through 2025 (suggestions.py, without its e-mail addresses). No bad rows
+are planted: the pipeline loads a scale inbox with zero quarantine.
 
 Prefix stability: quarter i draws only from random streams keyed by (seed, part, i), and
 population growth, churn counts and volumes are fixed per quarter, so a run over 13 quarters
@@ -33,8 +34,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from . import actions, research, targets, texts
+from . import actions, research, suggestions, targets, texts
 from .generator import (
     ANONYMOUS_SHARE,
     CHANNELS_BY_TOUCHPOINT,
@@ -125,6 +127,7 @@ _HOUR_CDF = np.cumsum(list(HOUR_WEIGHTS.values())) / sum(HOUR_WEIGHTS.values())
 
 # Stream tags: every part of every quarter draws from its own generator.
 HISTORY, NEW, CHURN, CHANGES, RESP, RESP_TEXT, ORDERS, NAMES, CHURN_TEXT = range(9)
+SUGGESTION_PLANT = 9  # added later: its own stream, so the other draws did not move
 
 
 def _rng(seed: int, part: int, index: int = 0) -> np.random.Generator:
@@ -543,6 +546,21 @@ def _response_text(seed: int, q: QuarterState, r: dict[str, np.ndarray]) -> dict
     so = np.array(sugg_off)
     sugg = so[lang, 0] + (rng.random(n) * so[lang, 1]).astype(np.int64)
     columns["suggestion"] = _strings(sugg_flat, sugg, rng.random(n) < SUGGESTION_SHARE)
+    rates = suggestions.PLANT_RATES.get(q.quarter)
+    if rates is not None:
+        # The planted "chat support in the evening" (suggestions.py), from its own stream.
+        plant_rng = _rng(seed, SUGGESTION_PLANT, q.index)
+        at_support = r["touchpoint"] == TP_NAMES.index(suggestions.PLANT_TOUCHPOINT)
+        planted = plant_rng.random(n) < np.where(at_support, rates[0], rates[1])
+        chat_flat, chat_off = [], []
+        for language in LANG_NAMES:
+            chat_off.append((len(chat_flat), len(suggestions.EVENING_CHAT[language])))
+            chat_flat += suggestions.EVENING_CHAT[language]
+        co = np.array(chat_off)
+        chat = co[lang, 0] + (plant_rng.random(n) * co[lang, 1]).astype(np.int64)
+        columns["suggestion"] = pc.if_else(
+            pa.array(planted), _strings(chat_flat, chat), columns["suggestion"]
+        )
     columns["ces_scale"] = _strings(["1-7"], np.zeros(n), rng.random(n) >= 0.05)
 
     # responded_at: ISO local time; 2 % Finnish d.m.yyyy H.mm (no seconds, never before the

@@ -17,22 +17,42 @@ from reports.cells import (
     pct,
 )
 from reports.data import ALL, Row, SectionData
-from reports.formatting import format_number, format_signed
+from reports.formatting import format_interval, format_number, format_signed
 from reports.language import Locale
+from reports.sections.suggestions import suggestion_label
 from reports.sections.themes import theme_labels
 
 PROPOSALS_SHOWN = 3
 
 
+def proposal_evidence(row: Row | None, loc: Locale) -> str:
+    """What customers suggest for a proposal (mart_improvement_proposals__suggestions), or ''."""
+    if row is None:
+        return ""
+    return loc.text["proposal_evidence"].format(
+        theme=suggestion_label(row, loc),
+        mentions=count(row["n_mentions"], loc),
+        n=count(row["n_suggestions"], loc),
+        share=pct(loc)(row["share_of_suggestions_pct"]),
+        ci=format_interval(row["share_ci_low"], row["share_ci_high"], DECIMALS, loc.numbers),
+        where=loc.text["proposal_evidence_all"]
+        if row["evidence_touchpoint"] == ALL
+        else cell_name(loc, ALL, row["evidence_touchpoint"]),
+    )
+
+
 def proposals(data: SectionData, quarter: str, loc: Locale) -> list[dict[str, Any]]:
-    """The top improvement proposals of the quarter, in the mart's rank order."""
+    """The top improvement proposals of the quarter, in the mart's rank order, each with the
+    customers' suggestion that supports it, if any."""
     rows = sorted(data.rows("proposals", quarter) or [], key=lambda r: r["proposal_rank"])
+    evidence = {r["proposal_id"]: r for r in data.rows("proposal_suggestions", quarter) or []}
     out = []
     for r in rows[:PROPOSALS_SHOWN]:
         out.append(
             {
                 "proposal_id": r["proposal_id"],
                 "rank": r["proposal_rank"],
+                "evidence": proposal_evidence(evidence.get(r["proposal_id"]), loc),
                 "text": loc.text["proposal_sentence"].format(
                     driver=dimension_name(loc, "driver", r["driver"]),
                     target=_target_label(r, loc),

@@ -153,6 +153,7 @@ SV_HEADINGS = [
     "NPS-utveckling",
     "NPS-värdets viktigaste drivkrafter",
     "Smärtpunkter och vad kunderna sade",
+    "Vad kunderna föreslår",
     "Åtgärder och deras effekt",
     "Kundbortfall och kvarhållning",
     "Kohorternas kvarhållning",
