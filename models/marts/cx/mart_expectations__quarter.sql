@@ -45,6 +45,7 @@ with_group as (
         responses.quarter,
         ratings.driver,
         groups.respondent_group,
+        groups.group_basis,
         ratings.rating,
         cast(ratings.score as double) as score
     from ratings
@@ -75,7 +76,15 @@ moments as (
         avg(case when with_group.rating = 'performance' then with_group.score end)
             as performance_mean,
         stddev_samp(case when with_group.rating = 'performance' then with_group.score end)
-            as performance_sd
+            as performance_sd,
+        -- Importance answers counted as current only because no CRM export was loaded.
+        sum(
+            case
+                when with_group.rating = 'importance' and with_group.group_basis = 'no_crm'
+                    then 1
+                else 0
+            end
+        ) as n_importance_group_assumed
     from with_group
     inner join stated_drivers
         on with_group.quarter = stated_drivers.quarter and with_group.driver = stated_drivers.driver
@@ -129,6 +138,7 @@ final as (
         importance_mean - {{ z }} * importance_se as importance_ci_low,
         importance_mean + {{ z }} * importance_se as importance_ci_high,
         importance_is_reportable,
+        n_importance_group_assumed,
         n_performance,
         performance_mean,
         performance_mean - {{ z }} * performance_se as performance_ci_low,
