@@ -98,8 +98,12 @@ def strategic_research(
             ("former", c.customer_id)
             for c in rng.sample(former, min(PER_QUARTER["former"], len(former)))
         ]
-        prefix = f"P{start.year}{(start.month - 1) // 3 + 1}"
-        picked += [("potential", f"{prefix}{i:05d}") for i in range(1, PER_QUARTER["potential"] + 1)]
+        # A prospect's id from the campaign list: no CRM id, and short digit runs (a long one
+        # would read as a phone number to the PII checks).
+        prefix = f"LEAD-{start.year % 100}Q{(start.month - 1) // 3 + 1}"
+        picked += [
+            ("potential", f"{prefix}-{i:03d}") for i in range(1, PER_QUARTER["potential"] + 1)
+        ]
         rng.shuffle(picked)
         rows = []
         for number, (group, customer_id) in enumerate(picked, start=1):

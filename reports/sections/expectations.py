@@ -93,9 +93,7 @@ def _not_got(rows: list[Row], loc: Locale, min_n: int) -> list[str]:
         and is_shown(True, r["current_n_performance"], min_n)
     ]
     # Potential customers first (the question), then the largest gap.
-    chosen.sort(
-        key=lambda r: (r["respondent_group"] != "potential", -float(r["gap_vs_current"]))
-    )
+    chosen.sort(key=lambda r: (r["respondent_group"] != "potential", -float(r["gap_vs_current"])))
     fmt = number(loc)
     lines = []
     for r in chosen[:MAX_FINDINGS]:

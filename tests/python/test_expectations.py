@@ -6,6 +6,7 @@ response than current customers get) found in the mart and in the en and fi repo
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,9 @@ from orchestration.defs.ingest.expectations import SUITES, validate
 from orchestration.defs.ingest.loader import load_source
 from orchestration.defs.ingest.sources import SURVEY_RESPONSES
 from orchestration.lib import dimensions
+from reports.cells import DECIMALS
 from reports.data import SectionData
+from reports.formatting import format_number
 from reports.language import load_locale
 from reports.publish import PAGE
 from reports.sections.expectations import expectations_section
@@ -57,9 +60,9 @@ def test_importance_columns_load_beside_the_drivers_and_bad_ratings_are_quaranti
     assert con.execute(
         "select response_id, name, score from raw.survey_importance_scores order by 1, 2"
     ).fetchall() == [("R1", "price", 4), ("R1", "service", 5), ("R2", "service", 4)]
-    assert con.execute("select response_id, name, score from raw.survey_driver_scores").fetchall() == [
-        ("R1", "service", 3)
-    ]
+    assert con.execute(
+        "select response_id, name, score from raw.survey_driver_scores"
+    ).fetchall() == [("R1", "service", 3)]
     assert con.execute(
         "select response_id, respondent_group from raw.survey_responses order by 1"
     ).fetchall() == [("R1", None), ("R2", "potential"), ("R6", None)]
@@ -231,7 +234,15 @@ def test_potential_customers_add_nothing_to_the_score_marts(mart) -> None:
         "loyalty_score) is not null"
     ).fetchone() == (0,)
     assert mart.execute(
-        "select count(*) from marts.mart_cx_scores__customer_quarter where customer_id like 'P%'"
+        "select count(*) from marts.mart_cx_scores__customer_quarter "
+        "where customer_id like 'LEAD-%'"
+    ).fetchone() == (0,)
+    # No "unknown" touchpoint cell from the survey's answers, which name no touchpoint.
+    assert mart.execute(
+        "select count(*) from marts.mart_cx_scores__quarter where touchpoint = 'unknown'"
+    ).fetchone() == (0,)
+    assert mart.execute(
+        "select count(*) from marts.mart_cx_scores__survey_quarter where survey = 'strategic'"
     ).fetchone() == (0,)
 
 
@@ -242,14 +253,28 @@ def test_the_reports_name_the_planted_gap(pipeline, mart, lang: str) -> None:
     # After the key drivers, before the pain points.
     assert html.index('id="drivers"') < html.index('id="expectations"') < html.index('id="themes"')
     section = _between(html, '<section aria-labelledby="expectations"', "</section>")
-    not_got = visible_text(_between(section, '<ul class="findings exp-not-got">', "</ul>"))
-    first = not_got.strip().split(".")[0]
+    not_got = _between(section, '<ul class="findings exp-not-got">', "</ul>")
+    first = visible_text(re.findall(r"<li>(.*?)</li>", not_got, re.S)[0]).strip()
     speed = dimensions.display("driver", "response_time", lang)
     potential = dimensions.display("respondent_group", "potential", lang)
     current = dimensions.display("respondent_group", "current", lang)
+    # The planted effect, first: potential customers expect a faster response than current
+    # customers get, with the mart's numbers.
     assert first.startswith(f"{speed}: {potential}") and current in first
-    assert speed in {"en": "Speed of response", "fi": "Vastausnopeus"}[lang]
-    gaps = visible_text(_between(section, '<ul class="findings exp-gaps">', "</ul>"))
-    assert gaps.strip().startswith(f"{speed}, {potential}")
+    assert speed == {"en": "Speed of response", "fi": "Vastausnopeus"}[lang]
+    importance, current_today, n = mart.execute(
+        "select importance_mean, current_performance_mean, n_importance "
+        "from marts.mart_expectations__quarter where quarter = ? and driver = 'response_time' "
+        "and respondent_group = 'potential'",
+        [QUARTER],
+    ).fetchone()
+    for value in (importance, current_today):
+        assert format_number(value, DECIMALS, loc.numbers) in first
+    assert f"n = {n}" in first
+    # The largest own gaps: the speed of response leads (potential or former customers).
+    gaps = _between(section, '<ul class="findings exp-gaps">', "</ul>")
+    items = [visible_text(i).strip() for i in re.findall(r"<li>(.*?)</li>", gaps, re.S)]
+    assert items[0].startswith(f"{speed}, ")
+    assert any(i.startswith(f"{speed}, {potential}") for i in items)
     assert loc.text["exp_heading"] in visible_text(section)
     assert "response_time" not in visible_text(section)  # display names, never the codes

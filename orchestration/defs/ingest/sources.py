@@ -136,12 +136,9 @@ SURVEY_RESPONSES = Source(
         # Who answered (docs/metrics.md, "Respondent groups"): a customer active when answering,
         # a former customer or lost deal, or a potential customer. Usually empty and derived in
         # dbt from the CRM, churn and lost deals; a file or a _mapping.yml constant may say it.
-        Column(
-            "respondent_group",
-            required=False,
-            allowed=RESPONDENT_GROUPS,
-            dimension="respondent_group",
-        ),
+        # The values are fixed (the marts' rule knows these three); their display names are
+        # the respondent_group rows of seeds/dimensions.csv.
+        Column("respondent_group", required=False, allowed=RESPONDENT_GROUPS),
     ),
     key=("response_id",),
     description="One row per valid survey answer per load (a re-sent response appears once "
