@@ -420,7 +420,8 @@ def dumbbell_svg(
         return left + (min(max(v, lo), hi) - lo) / (hi - lo) * plot_w
 
     out = [
-        f'<svg class="chart dumbbell" role="img" viewBox="0 0 {width} {height}" '
+        # The font size is the chart's own: the labels' room is measured for it (PDF too).
+        f'<svg class="chart dumbbell" role="img" viewBox="0 0 {width} {height}" font-size="11" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc">',
         f'<title id="{chart_id}-title">{_esc(title)}</title>',
         f'<desc id="{chart_id}-desc">{_esc(desc)}</desc>',

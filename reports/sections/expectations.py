@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from markupsafe import Markup
+
 from reports.cells import (
     DECIMALS,
     count,
@@ -186,13 +188,16 @@ def expectations_section(
     assumed = sum(int(r.get("n_importance_group_assumed") or 0) for r in rows)
     legend = [dimension_name(loc, "respondent_group", g) for g in GROUPS]
     return {
-        "chart_svg": dumbbell_svg(
-            chart_rows,
-            title=t["exp_chart_title"].format(quarter=quarter),
-            desc=t["exp_chart_desc"],
-            expectation_label=t["exp_expectation"],
-            today_label=t["exp_today"],
-            group_labels=legend,
+        # Our own SVG (every label escaped in reports/charts.py): markup, not text.
+        "chart_svg": Markup(
+            dumbbell_svg(
+                chart_rows,
+                title=t["exp_chart_title"].format(quarter=quarter),
+                desc=t["exp_chart_desc"],
+                expectation_label=t["exp_expectation"],
+                today_label=t["exp_today"],
+                group_labels=legend,
+            )
         )
         if chart_rows
         else "",

@@ -277,4 +277,7 @@ def test_the_reports_name_the_planted_gap(pipeline, mart, lang: str) -> None:
     assert items[0].startswith(f"{speed}, ")
     assert any(i.startswith(f"{speed}, {potential}") for i in items)
     assert loc.text["exp_heading"] in visible_text(section)
+    # The chart is inline SVG (not escaped text), one ring per group shown in the quarter.
+    assert section.count('<svg class="chart dumbbell"') == 1
+    assert section.count('class="expectation"') == 15  # 5 drivers × 3 groups
     assert "response_time" not in visible_text(section)  # display names, never the codes
