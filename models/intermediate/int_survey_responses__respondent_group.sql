@@ -39,7 +39,7 @@ churned as (
     inner join churn_events
         on
             responses.customer_id = churn_events.customer_id
-            and churn_events.churned_at <= responses.responded_at
+            and responses.responded_at >= churn_events.churned_at
     group by responses.response_id
 ),
 
@@ -51,7 +51,7 @@ lost as (
     inner join lost_deals
         on
             responses.customer_id = lost_deals.customer_id
-            and lost_deals.lost_at <= responses.responded_at
+            and responses.responded_at >= lost_deals.lost_at
     group by responses.response_id
 ),
 

@@ -47,7 +47,7 @@ with_group as (
         groups.respondent_group,
         groups.group_basis,
         ratings.rating,
-        cast(ratings.score as double) as score
+        ratings.score
     from ratings
     inner join responses on ratings.response_id = responses.response_id
     inner join groups on ratings.response_id = groups.response_id
@@ -62,21 +62,31 @@ stated_drivers as (
     where rating = 'importance'
 ),
 
-moments as (
+-- Integer counts, sums and sums of squares: exact in any order, so a rebuild gives the same
+-- means and standard deviations to the last bit (a float accumulation would not).
+sums as (
     select
         with_group.quarter,
         with_group.driver,
         with_group.respondent_group,
         sum(case when with_group.rating = 'importance' then 1 else 0 end) as n_importance,
-        avg(case when with_group.rating = 'importance' then with_group.score end)
-            as importance_mean,
-        stddev_samp(case when with_group.rating = 'importance' then with_group.score end)
-            as importance_sd,
+        sum(case when with_group.rating = 'importance' then with_group.score else 0 end)
+            as sum_importance,
+        sum(
+            case
+                when with_group.rating = 'importance' then with_group.score * with_group.score
+                else 0
+            end
+        ) as sumsq_importance,
         sum(case when with_group.rating = 'performance' then 1 else 0 end) as n_performance,
-        avg(case when with_group.rating = 'performance' then with_group.score end)
-            as performance_mean,
-        stddev_samp(case when with_group.rating = 'performance' then with_group.score end)
-            as performance_sd,
+        sum(case when with_group.rating = 'performance' then with_group.score else 0 end)
+            as sum_performance,
+        sum(
+            case
+                when with_group.rating = 'performance' then with_group.score * with_group.score
+                else 0
+            end
+        ) as sumsq_performance,
         -- Importance answers counted as current only because no CRM export was loaded.
         sum(
             case
@@ -89,6 +99,41 @@ moments as (
     inner join stated_drivers
         on with_group.quarter = stated_drivers.quarter and with_group.driver = stated_drivers.driver
     group by with_group.quarter, with_group.driver, with_group.respondent_group
+),
+
+moments as (
+    -- Sample standard deviation from the sums: (Σx² − (Σx)² / n) / (n − 1).
+    select
+        quarter,
+        driver,
+        respondent_group,
+        n_importance,
+        n_importance_group_assumed,
+        n_performance,
+        case when n_importance > 0 then 1e0 * sum_importance / n_importance end
+            as importance_mean,
+        case
+            when n_importance > 1
+                then sqrt(greatest(
+                    0e0,
+                    (1e0 * sumsq_importance - 1e0 * sum_importance * sum_importance / n_importance)
+                    / (n_importance - 1)
+                ))
+        end as importance_sd,
+        case when n_performance > 0 then 1e0 * sum_performance / n_performance end
+            as performance_mean,
+        case
+            when n_performance > 1
+                then sqrt(greatest(
+                    0e0,
+                    (
+                        1e0 * sumsq_performance
+                        - 1e0 * sum_performance * sum_performance / n_performance
+                    )
+                    / (n_performance - 1)
+                ))
+        end as performance_sd
+    from sums
 ),
 
 with_se as (
