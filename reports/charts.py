@@ -377,3 +377,110 @@ def quadrant_svg(
         )
     out.append("</svg>")
     return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class DumbbellRow:
+    """One driver × respondent group of the expectations chart: the stated importance
+    (expectation) and today's performance rating, both means on 1–5 (today may be unknown)."""
+
+    label: str  # the driver's display name
+    group: str  # the respondent group's display name
+    group_index: int  # its place among the groups: its colour
+    expectation: float
+    today: float | None
+    tooltip: str
+
+
+def dumbbell_svg(
+    rows: Sequence[DumbbellRow],
+    *,
+    title: str,
+    desc: str,
+    expectation_label: str,
+    today_label: str,
+    group_labels: Sequence[str],
+    scale: tuple[float, float] = (1.0, 5.0),
+    chart_id: str = "expectations-dumbbell",
+) -> str:
+    """Expectation against today per driver and respondent group: a ring at the expectation,
+    a dot at today's rating, a bar between them (its length is the gap). Rows of one driver
+    sit together under its name; a colour per respondent group."""
+    width, left, right, top, row_h, gap_h = 720, 260, 24, 50, 18, 6
+    drivers: list[str] = []
+    for r in rows:
+        if r.label not in drivers:
+            drivers.append(r.label)
+    # Each driver: a heading line and a gap, then one line per group.
+    height = top + (len(rows) + len(drivers)) * row_h + len(drivers) * gap_h + 30
+    plot_w = width - left - right
+    lo, hi = scale
+
+    def x_at(v: float) -> float:
+        return left + (min(max(v, lo), hi) - lo) / (hi - lo) * plot_w
+
+    out = [
+        # The font size is the chart's own: the labels' room is measured for it (PDF too).
+        f'<svg class="chart dumbbell" role="img" viewBox="0 0 {width} {height}" font-size="11" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc">',
+        f'<title id="{chart_id}-title">{_esc(title)}</title>',
+        f'<desc id="{chart_id}-desc">{_esc(desc)}</desc>',
+    ]
+    # Legend: the two markers, then a colour per group.
+    out.append(
+        f'<g class="legend"><circle cx="{left}" cy="14" r="5" fill="#ffffff" stroke="#000000" '
+        f'stroke-width="2"/><text x="{left + 10}" y="14" dominant-baseline="middle">'
+        f"{_esc(expectation_label)}</text>"
+        f'<circle cx="{left + 170}" cy="14" r="5" fill="#000000"/>'
+        f'<text x="{left + 180}" y="14" dominant-baseline="middle">{_esc(today_label)}</text>'
+    )
+    for i, name in enumerate(group_labels):
+        x = 8 + i * 236
+        colour = OKABE_ITO[(i + 1) % len(OKABE_ITO)]
+        out.append(
+            f'<rect x="{x}" y="{30 - 5}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{x + 14}" y="30" dominant-baseline="middle">{_esc(name)}</text>'
+        )
+    out.append("</g>")
+    bottom_y = height - 30
+    for tick in range(int(lo), int(hi) + 1):
+        x = _fmt(x_at(tick))
+        out.append(
+            f'<line class="grid" x1="{x}" y1="{top - 6}" x2="{x}" y2="{bottom_y}" '
+            'stroke="#dddddd"/>'
+            f'<text class="tick" x="{x}" y="{bottom_y + 16}" text-anchor="middle">{tick}</text>'
+        )
+    y = float(top)
+    current = None
+    for r in rows:
+        if r.label != current:
+            if current is not None:
+                y += gap_h
+            current = r.label
+            out.append(
+                f'<text class="driver-label" x="8" y="{_fmt(y + row_h / 2)}" '
+                f'dominant-baseline="middle" font-weight="bold">{_esc(r.label)}</text>'
+            )
+            y += row_h
+        cy = _fmt(y + row_h / 2)
+        colour = OKABE_ITO[(r.group_index + 1) % len(OKABE_ITO)]
+        parts = [
+            f'<g class="dumbbell-row"><title>{_esc(r.tooltip)}</title>',
+            f'<text class="group-label" x="{left - 8}" y="{cy}" text-anchor="end" '
+            f'dominant-baseline="middle">{_esc(r.group)}</text>',
+        ]
+        if r.today is not None:
+            parts.append(
+                f'<line x1="{_fmt(x_at(r.today))}" y1="{cy}" x2="{_fmt(x_at(r.expectation))}" '
+                f'y2="{cy}" stroke="{colour}" stroke-width="4" stroke-opacity="0.6"/>'
+                f'<circle class="today" cx="{_fmt(x_at(r.today))}" cy="{cy}" r="5" '
+                f'fill="{colour}"/>'
+            )
+        parts.append(
+            f'<circle class="expectation" cx="{_fmt(x_at(r.expectation))}" cy="{cy}" r="5" '
+            f'fill="#ffffff" stroke="{colour}" stroke-width="2"/></g>'
+        )
+        out.append("".join(parts))
+        y += row_h
+    out.append("</svg>")
+    return "\n".join(out)

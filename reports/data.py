@@ -141,6 +141,8 @@ QUERIES: Mapping[str, str] = {
     # Scores per survey programme: relationship and transactional NPS headlined apart.
     "survey_scores": "select * from marts.mart_cx_scores__survey_quarter",
     "drivers": "select * from marts.mart_key_drivers__quarter",
+    # Stated importance against today's rating per driver × respondent group.
+    "expectations": "select * from marts.mart_expectations__quarter",
     "proposals": "select * from marts.mart_improvement_proposals__quarter",
     "movers": "select * from marts.mart_cx_movers__quarter",
     "themes": "select * from marts.mart_themes__quarter",

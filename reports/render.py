@@ -46,6 +46,7 @@ from reports.sections.cards import cards_section
 from reports.sections.churn import churn_section
 from reports.sections.cohorts import cohort_heatmap
 from reports.sections.drivers import drivers_section
+from reports.sections.expectations import expectations_section
 from reports.sections.heatmap import segment_touchpoint_heatmap
 from reports.sections.lost_deals import lost_deals_section
 from reports.sections.methodology import freshness_note, methodology_section
@@ -127,6 +128,7 @@ def quarter_context(
         "heatmap": segment_touchpoint_heatmap(data, quarter, loc, min_n),
         "trend": trend_section(data, quarter, loc, min_n),
         "drivers": drivers_section(extra, quarter, loc, min_n),
+        "expectations": expectations_section(extra, quarter, loc, min_n),
         "themes": themes_section(extra, quarter, loc, min_n),
         "suggestions": suggestions_section(extra, quarter, loc, min_n),
         "actions": actions_section(extra, quarter, loc, min_n),

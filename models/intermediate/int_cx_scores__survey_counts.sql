@@ -1,8 +1,10 @@
 -- Answer counts per quarter × survey type × survey programme, with 'all' rollups (a type's
 -- programmes together, and every answer); the type (relationship / transactional) comes from
 -- the dimensions seed, 'unknown' for a programme it does not declare.
+-- Only answers with at least one of the four scores, as int_cx_scores__counts.
 with responses as (
     select * from {{ ref('int_survey_responses__scored') }}
+    where coalesce(nps_score, csat_score, ces_score, loyalty_score) is not null
 ),
 
 dimensions as (

@@ -27,6 +27,7 @@ DIMENSIONS = (
     "driver",
     "brand",
     "language",
+    "respondent_group",
 )
 SURVEY_TYPES = ("relationship", "transactional")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from statistics import NormalDist
 from zoneinfo import ZoneInfo
 
-from . import actions, research, suggestions, targets, texts
+from . import actions, research, strategic, suggestions, targets, texts
 
 log = logging.getLogger(__name__)
 
@@ -740,6 +740,11 @@ def generate(
     )
     written["targets"] = targets.targets(
         out_dir, seed, INCIDENT_TOUCHPOINT, INCIDENT_QUARTER, _write_csv
+    )
+    # The strategic research survey: more survey_responses files, counted apart so that the
+    # regular programmes' volumes read as before.
+    written["strategic_research"] = strategic.strategic_research(
+        out_dir, seed, bounds, population, _write_csv
     )
     log.info("sample data in %s: %s", out_dir, written)
     return written

@@ -80,7 +80,7 @@ ACCEPTED_NUMBER = (
 )
 NO_SCORE = (
     "no score at all (accepted: at least one of nps_score, csat_score, ces_score, "
-    "loyalty_score or a driver_<name> rating)"
+    "loyalty_score or a driver_<name> or importance_<name> rating)"
 )
 
 

@@ -46,8 +46,9 @@ def test_the_sample_world_is_declared_in_the_seed() -> None:
         "sales", "onboarding", "web", "store", "billing", "support"
     ]  # fmt: skip
     assert [dimensions.kind("survey", s) for s in dimensions.values("survey")] == [
-        "relationship", "transactional", "transactional", "transactional"
+        "relationship", "transactional", "transactional", "transactional", "relationship"
     ]  # fmt: skip
+    assert dimensions.display("respondent_group", "potential", "fi") == "Potentiaaliset asiakkaat"
     assert dimensions.display("segment", "smb", "fi") == "Pk-yritykset"
     assert dimensions.display("touchpoint", "support", "sv") == "Kundtjänst"
     assert dimensions.display("touchpoint", "chat", "fi") == "chat"  # undeclared: the code
@@ -124,7 +125,8 @@ def test_the_dbt_sources_file_is_written_from_the_declared_sources() -> None:
         assert f"      - name: {source.name}\n" in text
         for column in source.columns:
             assert f"{{name: {column.name}, data_type: " in text
-    assert text.count("asset_key: [raw, survey_responses]") == 2  # answers and driver scores
+    # answers, driver scores and importance ratings
+    assert text.count("asset_key: [raw, survey_responses]") == 3
 
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples" / "inbox"

@@ -14,7 +14,7 @@ from orchestration.defs.ingest.lake import PART_FILE, sync_loads
 from orchestration.defs.ingest.sources import SOURCES
 from orchestration.settings import PROJECT_DIR
 
-RAW_TABLES = [s.name for s in SOURCES] + [s.wide_table for s in SOURCES if s.wide_table]
+RAW_TABLES = [s.name for s in SOURCES] + [w.table for s in SOURCES for w in s.wides]
 # DuckDB type of a warehouse column -> the Spark type its dbt source declares.
 SPARK_TYPES = {
     "VARCHAR": "string",

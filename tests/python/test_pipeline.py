@@ -32,9 +32,9 @@ def test_every_run_succeeds_and_materializes_every_asset(pipeline: PipelineRuns)
     materialized = {e.asset_key for e in pipeline.first.get_asset_materialization_events()}
     expected = set(defs().resolve_asset_graph().materializable_asset_keys)
     assert materialized == expected
-    # The groups of test_asset_graph_groups_and_report_dependency: 71 + the semantic layer's
+    # The groups of test_asset_graph_groups_and_report_dependency: 74 + the semantic layer's
     # 4 models (time spine, fct_orders, fct_customer_quarters, fct_customer_clv).
-    assert len(expected) == 75
+    assert len(expected) == 78
 
 
 def test_every_asset_check_passes(pipeline: PipelineRuns) -> None:
@@ -174,8 +174,8 @@ def test_report_shows_the_headline_nps_as_the_mart_has_it(pipeline, mart) -> Non
 
 
 def test_rerunning_the_job_changes_no_mart_row(pipeline: PipelineRuns) -> None:
-    # 29 marts + the semantic layer's 4 tables, built into the marts schema for the BI copy.
-    assert len(pipeline.mart_checksums_first) == 33
+    # 30 marts + the semantic layer's 4 tables, built into the marts schema for the BI copy.
+    assert len(pipeline.mart_checksums_first) == 34
     assert pipeline.mart_checksums_rerun == pipeline.mart_checksums_first
 
 
@@ -331,9 +331,9 @@ def test_asset_graph_groups_and_report_dependency() -> None:
         groups.setdefault(graph.get(key).group_name, set()).add(key.to_user_string())
     assert {g: len(k) for g, k in groups.items()} == {
         "raw": 8,
-        "staging": 10,
-        "intermediate": 12,
-        "marts": 29,
+        "staging": 11,
+        "intermediate": 13,
+        "marts": 30,
         "semantic": 4,  # models/semantic: MetricFlow's time spine and facts
         "seeds": 7,
         "snapshots": 1,
@@ -345,7 +345,7 @@ def test_asset_graph_groups_and_report_dependency() -> None:
     from reports.data import report_tables
 
     assert report_parents == {AssetKey(name.split(".")) for name in report_tables()}
-    assert len(report_parents) == 25
+    assert len(report_parents) == 26
 
 
 def test_report_table_snapshot_equals_the_built_warehouse(mart) -> None:

@@ -152,6 +152,7 @@ SV_HEADINGS = [
     "NPS per kundgrupp och kontaktpunkt",
     "NPS-utveckling",
     "NPS-värdets viktigaste drivkrafter",
+    "Förväntningar mot nuläge",  # 2025's strategic research: expectations vs today
     "Smärtpunkter och vad kunderna sade",
     "Vad kunderna föreslår",
     "Åtgärder och deras effekt",

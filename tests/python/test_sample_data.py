@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from orchestration.sample_data import actions, generate, research, targets
+from orchestration.sample_data import actions, generate, research, strategic, targets
 
 REPO = Path(__file__).resolve().parents[2]
 HEL = "Europe/Helsinki"
@@ -35,6 +35,11 @@ MYSTERY_HEADER = [
 ]  # fmt: skip
 LOST_DEAL_HEADER = [
     "deal_id", "customer_id", "lost_at", "amount", "stated_reason", "real_reason", "competitor",
+]  # fmt: skip
+STRATEGIC_HEADER = [
+    "response_id", "customer_id", "survey", "channel", "responded_at", "nps_score",
+    "importance_service", "importance_price", "importance_quality", "importance_ease",
+    "importance_response_time", "driver_response_time", "language",
 ]  # fmt: skip
 TARGET_HEADER = [
     "mittari", "kohteen_tyyppi", "kohde", "jakso", "tavoite", "huomio", "vastuuhenkilö",
@@ -102,7 +107,7 @@ def _quarter(ts: pl.Expr) -> pl.Expr:
 
 
 def _responses(out: Path) -> pl.DataFrame:
-    raw = _read(sorted((out / "survey_responses").glob("*.csv")))
+    raw = _read(sorted((out / "survey_responses").glob("responses_*.csv")))
     return raw.with_columns(
         _helsinki("responded_at").alias("ts"),
         *[pl.col(c).cast(pl.Int64, strict=False) for c in SCORES],
@@ -134,8 +139,8 @@ def _churn(out: Path) -> pl.DataFrame:
     )
 
 
-def _count_rows(out: Path, source: str) -> int:
-    return sum(_read([p]).height for p in (out / source).glob("*.csv"))
+def _count_rows(out: Path, source: str, pattern: str = "*.csv") -> int:
+    return sum(_read([p]).height for p in (out / source).glob(pattern))
 
 
 def test_file_set_and_headers(default_run: tuple[Path, dict[str, int]]) -> None:
@@ -150,6 +155,7 @@ def test_file_set_and_headers(default_run: tuple[Path, dict[str, int]]) -> None:
         **{f"lost_deals/lost_deals_{y}.csv": LOST_DEAL_HEADER for y in YEARS},
         "improvement_actions/actions_2025.csv": ACTION_HEADER,
         "targets/targets_2025.csv": TARGET_HEADER,
+        **{f"survey_responses/strategic_2025-Q{q}.csv": STRATEGIC_HEADER for q in range(1, 5)},
     }
     found = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert sorted(found) == sorted(expected)
@@ -161,10 +167,13 @@ def test_file_set_and_headers(default_run: tuple[Path, dict[str, int]]) -> None:
 
 def test_row_counts_at_default_size(default_run: tuple[Path, dict[str, int]]) -> None:
     out, written = default_run
-    for source in ["survey_responses", "crm_customers", "crm_orders", "churn_events",
-                   "mystery_shopping", "lost_deals", "improvement_actions",
-                   "targets"]:  # fmt: skip
+    for source in ["crm_customers", "crm_orders", "churn_events", "mystery_shopping",
+                   "lost_deals", "improvement_actions", "targets"]:  # fmt: skip
         assert written[source] == _count_rows(out, source), source
+    # The regular programmes' files and the strategic research survey's, counted apart.
+    assert written["survey_responses"] == _count_rows(out, "survey_responses", "responses_*")
+    assert written["strategic_research"] == _count_rows(out, "survey_responses", "strategic_*")
+    assert written["strategic_research"] == 4 * (240 + 90 + 120)
     assert {k: written[k] for k in DEFAULT_ROWS} == DEFAULT_ROWS
     visits = _visits(out)
     assert visits["visit_id"].n_unique() == DEFAULT_VISITS
@@ -185,7 +194,7 @@ def test_scale_option_scales_every_source(
 ) -> None:
     out, log = scaled_run
     assert _customers(out).height == 1500
-    assert _count_rows(out, "survey_responses") == 18_004
+    assert _count_rows(out, "survey_responses", "responses_*") == 18_004
     assert _count_rows(out, "crm_orders") == 30_001
     ratio = _count_rows(out, "churn_events") / default_run[1]["churn_events"]
     assert 0.2 <= ratio <= 0.4
@@ -203,7 +212,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
         generate(tmp_path / label, seed=seed, **kwargs)
         root = tmp_path / label
         runs[label] = {p.relative_to(root): p.read_bytes() for p in root.rglob("*.csv")}
-    assert len(runs["a"]) == 5 + 2 + 2 + 2 + 2 + 2 + 1 + 1
+    assert len(runs["a"]) == 5 + 2 + 2 + 2 + 2 + 2 + 1 + 1 + 4  # + 2025's strategic surveys
     assert runs["a"] == runs["b"]
     assert runs["a"].keys() == runs["c"].keys()
     differing = [name for name in runs["a"] if runs["a"][name] != runs["c"][name]]
@@ -213,14 +222,15 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
 def test_research_sources_leave_the_other_files_byte_identical(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The research sources, the actions sheet and the targets sheet draw from their own
-    generators: without them, nothing else moves."""
+    """The research sources, the actions sheet, the targets sheet and the strategic research
+    survey draw from their own generators: without them, nothing else moves."""
     kwargs = {"customers": 300, "quarters": 5, "start_quarter": "2024-Q4", "seed": 11}
     generate(tmp_path / "with", **kwargs)
     monkeypatch.setattr(research, "mystery_shopping", lambda *args: 0)
     monkeypatch.setattr(research, "lost_deals", lambda *args: 0)
     monkeypatch.setattr(actions, "improvement_actions", lambda *args: 0)
     monkeypatch.setattr(targets, "targets", lambda *args: 0)
+    monkeypatch.setattr(strategic, "strategic_research", lambda *args: 0)
     written = generate(tmp_path / "without", **kwargs)
     with_files = {p.relative_to(tmp_path / "with"): p for p in (tmp_path / "with").rglob("*.csv")}
     without = {
@@ -228,14 +238,15 @@ def test_research_sources_leave_the_other_files_byte_identical(
         for p in (tmp_path / "without").rglob("*.csv")
     }
     assert (written["mystery_shopping"], written["lost_deals"], len(without)) == (0, 0, 11)
-    assert (written["improvement_actions"], written["targets"], len(with_files)) == (0, 0, 17)
+    assert (written["improvement_actions"], written["targets"], len(with_files)) == (0, 0, 21)
+    assert written["strategic_research"] == 0
     assert {name: with_files[name].read_bytes() for name in without} == without
 
 
 def test_bad_rows_appear_exactly_once_each(default_run: tuple[Path, dict[str, int]]) -> None:
     out, _ = default_run
     raw = _responses(out)
-    text = _read(sorted((out / "survey_responses").glob("*.csv")))
+    text = _read(sorted((out / "survey_responses").glob("responses_*.csv")))
     planted = {
         "nps 11": text.filter(pl.col("nps_score") == "11"),
         "not-a-date": text.filter(pl.col("responded_at") == "not-a-date"),
@@ -418,7 +429,7 @@ def test_crm_snapshots_differ_by_planted_changes(default_run: tuple[Path, dict[s
 
 
 def test_text_and_format_mix(default_run: tuple[Path, dict[str, int]]) -> None:
-    text = _read(sorted((default_run[0] / "survey_responses").glob("*.csv")))
+    text = _read(sorted((default_run[0] / "survey_responses").glob("responses_*.csv")))
     n = text.height
     stamp = pl.col("responded_at")
     finnish = text.filter(stamp.str.contains(r"^\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}\.\d{2}$")).height
@@ -560,3 +571,43 @@ def test_targets_sheet_plants_the_support_target_and_two_bad_rows(
         (pl.col("mittari") == targets.BAD_METRIC) | pl.col("jakso").str.starts_with("Q")
     )
     assert bad.select("mittari", "jakso").rows() == [("loyalty", "2025"), ("nps", "Q3/2025")]
+
+
+def test_strategic_survey_plants_potential_customers_expecting_a_faster_response(
+    dataset: Path,
+) -> None:
+    """2025's strategic research survey: potential customers (ids the CRM does not know) rate
+    the importance of the speed of response far above what current customers rate it today."""
+    survey = _read(sorted((dataset / "survey_responses").glob("strategic_*.csv")))
+    assert sorted(survey["file"].unique().to_list()) == [
+        f"strategic_2025-Q{q}.csv" for q in range(1, 5)
+    ]
+    known = set(_customers(dataset)["customer_id"].to_list())
+    churn = _churn(dataset).group_by("customer_id").agg(pl.col("churned").min())
+    group = (
+        pl.when(~pl.col("customer_id").is_in(list(known)))
+        .then(pl.lit("potential"))
+        .when(pl.col("churned") <= pl.col("ts"))
+        .then(pl.lit("former"))
+        .otherwise(pl.lit("current"))
+    )
+    means = dict(
+        survey.with_columns(_helsinki("responded_at").alias("ts"))
+        .join(churn, on="customer_id", how="left")
+        .with_columns(group.alias("group"))
+        .group_by("group")
+        .agg(
+            pl.len(),
+            pl.col("importance_response_time").cast(pl.Int64).mean().alias("importance"),
+            pl.col("driver_response_time").cast(pl.Int64).mean().alias("today"),
+        )
+        .select("group", pl.struct("len", "importance", "today"))
+        .iter_rows()
+    )
+    assert {g: m["len"] for g, m in means.items()} == {
+        "current": 4 * 240,
+        "former": 4 * 90,
+        "potential": 4 * 120,
+    }
+    assert means["potential"]["importance"] - means["current"]["today"] >= 1.0
+    assert survey["nps_score"].null_count() == survey.height  # no score headline moves

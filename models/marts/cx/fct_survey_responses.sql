@@ -17,10 +17,14 @@ survey_types as (
     where dimension = 'survey'
 ),
 
+respondent_groups as (
+    select * from {{ ref('int_survey_responses__respondent_group') }}
+),
+
 final as (
     select
-        response_id,
-        customer_id,
+        responses.response_id,
+        responses.customer_id,
         quarter,
         quarter_start,
         responded_at,
@@ -40,9 +44,12 @@ final as (
         is_cls_top2,
         comment,
         suggestion,
-        language
+        language,
+        -- current, former or potential customer (docs/metrics.md, "Respondent groups").
+        respondent_groups.respondent_group
     from responses
     left join survey_types on responses.survey = survey_types.survey
+    left join respondent_groups on responses.response_id = respondent_groups.response_id
 )
 
 select * from final

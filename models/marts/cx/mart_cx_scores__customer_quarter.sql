@@ -1,7 +1,16 @@
 -- One row per identified customer × quarter with answers: their NPS, CSAT, CES and CLS.
-with responses as (
+-- A potential customer's answers (an id the CRM does not know, docs/metrics.md "Respondent
+-- groups") are no customer's: they are left out.
+with potential as (
+    select response_id from {{ ref('int_survey_responses__respondent_group') }}
+    where respondent_group = 'potential'
+),
+
+responses as (
     select * from {{ ref('int_survey_responses__scored') }}
-    where customer_id is not null
+    where
+        customer_id is not null
+        and response_id not in (select potential.response_id from potential)
 ),
 
 ranked as (

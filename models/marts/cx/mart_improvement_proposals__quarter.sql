@@ -11,8 +11,11 @@ with drivers as (
     select * from {{ ref('mart_key_drivers__quarter') }}
 ),
 
+-- Answers with a score, as the score marts count them: a strategic research survey's ratings
+-- of drivers and their importance reach no new customer here (docs/metrics.md).
 responses as (
     select * from {{ ref('fct_survey_responses') }}
+    where coalesce(nps_score, csat_score, ces_score, loyalty_score) is not null
 ),
 
 scores as (

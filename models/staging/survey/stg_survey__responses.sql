@@ -47,6 +47,9 @@ final as (
         lower(trim(language)) as language,
         -- The segment a survey file may carry (used when the CRM does not know the customer).
         nullif(lower(trim(segment)), '') as segment,
+        -- Who answered, when the file or its _mapping.yml says it (current, former, potential);
+        -- else derived in int_survey_responses__respondent_group.
+        nullif(lower(trim(respondent_group)), '') as respondent_group,
         _load_id as load_id,
         _line as source_line
     from ranked

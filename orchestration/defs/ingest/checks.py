@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from orchestration.defs.ingest.assets import raw_asset_key
-from orchestration.defs.ingest.expectations import Outcome, validate
+from orchestration.defs.ingest.expectations import Outcome, tables_of, validate
 from orchestration.defs.ingest.sources import SOURCES, Source
 from orchestration.resources import DuckDBWarehouse
 
@@ -116,7 +116,8 @@ def build_source_checks(source: Source) -> list[dg.AssetChecksDefinition]:
     def _expectations(warehouse: DuckDBWarehouse) -> Iterator[dg.AssetCheckResult]:
         # Writes: each load's outcomes are kept in ops.expectation_results (validate()).
         with warehouse.connect() as con:
-            outcomes = validate(con, source.name)
+            # The source's own table and its wide families' (driver and importance ratings).
+            outcomes = [o for table in tables_of(source) for o in validate(con, table)]
         for blocking, name in ((True, "expectations_blocking"), (False, "expectations_warn")):
             chosen = [o for o in outcomes if o.expectation.blocking is blocking]
             yield _expectation_result(key, name, chosen, blocking)

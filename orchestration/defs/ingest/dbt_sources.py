@@ -75,12 +75,13 @@ def _tables(source: Source) -> list[str]:
     if source.snapshot:
         columns.append(("extracted_at", "date"))
     tables = [_table(source.name, source.description, source.name, columns)]
-    if source.wide_table:
+    for wide in source.wides:
         tables.append(
             _table(
-                source.wide_table,
-                f"The {source.wide_prefix}<name> columns of {source.name}, one row per "
-                f"{source.key[0].removesuffix('_id')} × {source.wide_prefix.rstrip('_')}.",
+                wide.table,
+                f"The {wide.prefix}<name> columns of {source.name}, one row per "
+                f"{source.key[0].removesuffix('_id')} × {wide.dimension}"
+                + (f" ({wide.description})." if wide.description else "."),
                 source.name,
                 [(source.key[0], "string"), ("name", "string"), ("score", "int")],
             )

@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from orchestration.defs.ingest.sources import SOURCES, Source
+from orchestration.defs.ingest.sources import SOURCES, Source, Wide
 from orchestration.lib import dimensions
 
 
@@ -94,7 +94,29 @@ def suite_of(source: Source) -> list[Expect]:
     return suite
 
 
-SUITES: dict[str, list[Expect]] = {s.name: suite_of(s) for s in SOURCES}
+def wide_suite_of(source: Source, wide: Wide) -> list[Expect]:
+    """The suite of a wide family's long table (raw.survey_driver_scores,
+    raw.survey_importance_scores): the key and name present, every rating in the family's range
+    (blocking, what the loader guarantees); a name the dimensions seed does not declare, a
+    rating given twice for one answer within a load (warnings)."""
+    key = source.key[0]
+    return [
+        not_null(key),
+        not_null("name"),
+        between("score", *wide.range),
+        in_set("name", dimensions.values(wide.dimension), dimension=wide.dimension),
+        unique_per_load(key, "name"),
+    ]
+
+
+def tables_of(source: Source) -> list[str]:
+    """The raw tables a source's suites validate: its own and its wide families' tables."""
+    return [source.name, *(w.table for w in source.wides)]
+
+
+SUITES: dict[str, list[Expect]] = {s.name: suite_of(s) for s in SOURCES} | {
+    w.table: wide_suite_of(s, w) for s in SOURCES for w in s.wides
+}
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def sync_loads(con: duckdb.DuckDBPyConnection, source: Source, lake: Path) -> li
         if (audit_dir / PART_FILE).exists():
             continue
         if status == "loaded":
-            tables = [source.name] + ([source.wide_table] if source.wide_table else [])
+            tables = [source.name] + [w.table for w in source.wides]
             for table in tables:
                 _copy_to_parquet(
                     con,

@@ -157,10 +157,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, sources: tuple[Source, ...]) -
                 con.execute(
                     f"alter table raw.{source.name} add column {quote(c.name)} {SQL_TYPES[c.kind]}"
                 )
-        if source.wide_table:
+        for wide in source.wides:
             key = source.key[0]
             con.execute(
-                f"create table if not exists raw.{source.wide_table} ("
+                f"create table if not exists raw.{wide.table} ("
                 f"{quote(key)} varchar not null, name varchar not null, score integer not null, "
                 f"{META_COLUMNS})"
             )
@@ -356,7 +356,7 @@ def _problems(
 @dataclass(frozen=True)
 class ColumnMap:
     canonical: dict[str, int]  # canonical column → position in the file
-    wide: dict[str, int]  # driver_<name> → position
+    wide: dict[str, int]  # driver_<name>, importance_<name> → position
     extra: list[str]  # headers that are neither: reported, not loaded
 
 
@@ -367,11 +367,10 @@ def map_columns(source: Source, header: list[str], rel: str) -> ColumnMap:
     canonical: dict[str, int] = {}
     wide: dict[str, int] = {}
     extra: list[str] = []
-    prefix = source.wide_prefix
     for pos, name in enumerate(header):
         key = normalise_header(name)
         target = aliases.get(key, key)
-        if target in names or (prefix and target.startswith(prefix) and len(target) > len(prefix)):
+        if target in names or source.wide_of(target):
             bucket = canonical if target in names else wide
             if target in bucket:
                 raise RejectedFile(
@@ -444,7 +443,9 @@ def _build_select(
         exprs.append(f"{_typed(column, v)} as {quote(column.name)}")
         problems.extend(_problems(column, v, scale, time_formats, time_hint))
     for name, pos in cmap.wide.items():
-        problems.extend(_problems(Column(name, "int", range=source.wide_range), _value(pos)))
+        wide = source.wide_of(name)
+        assert wide is not None  # map_columns kept only the names of a family
+        problems.extend(_problems(Column(name, "int", range=wide.range), _value(pos)))
     if source.row_rules:
         values = {c.name: _value(cmap.canonical.get(c.name)) for c in source.columns}
         names = {n: _typed(c, values[n]) for n, c in zip(values, source.columns, strict=True)}
@@ -458,8 +459,8 @@ def _build_select(
         scored = [_value(cmap.canonical.get(c)) for c in source.at_least_one_of]
         scored += [_value(pos) for pos in cmap.wide.values()]
         scores = ", ".join(source.at_least_one_of)
-        if source.wide_prefix:
-            scores += f" or a {source.wide_prefix}<name> rating"
+        if source.wides:
+            scores += f" or a {' or '.join(f'{w.prefix}<name>' for w in source.wides)} rating"
         problems.append(
             Problem(
                 f"coalesce({', '.join(scored)}) is null",
@@ -591,7 +592,6 @@ def _insert(
 ) -> FileResult:
     select, reason, kinds = _build_select(source, cmap, snapshot_date, read)
     wide_select = "".join(f", {_value(p)} as {quote(w)}" for w, p in cmap.wide.items())
-    prefix = source.wide_prefix or ""
     con.execute("begin transaction")
     try:
         load_id = _next_load_id(con)
@@ -606,15 +606,17 @@ def _insert(
             f"insert into raw.{source.name} ({cols}, _load_id, _file, _line) "
             f"select {cols}, _load_id, _file, _line from _checked where _reason is null"
         )
-        if cmap.wide:
+        for wide in source.wides:
             key = quote(source.key[0])
             unions = " union all ".join(
-                f"select {key}, {literal(w[len(prefix) :])}, cast({quote(w)} as integer), "
+                f"select {key}, {literal(w[len(wide.prefix) :])}, cast({quote(w)} as integer), "
                 f"_load_id, _file, _line from _checked "
                 f"where _reason is null and {quote(w)} is not null"
                 for w in cmap.wide
+                if source.wide_of(w) is wide
             )
-            con.execute(f"insert into raw.{source.wide_table} {unions}")
+            if unions:
+                con.execute(f"insert into raw.{wide.table} {unions}")
         con.execute(
             "insert into ops.quarantine (load_id, source, file, line, raw_row, reason) "
             f"select _load_id, {literal(source.name)}, _file, _line, _raw_row, _reason "

@@ -190,16 +190,16 @@ def _parse_entry(raw: object, i: int, source: Source, where: str) -> Entry:
         if not isinstance(part, dict):
             raise bad(f"`{key}` must be a mapping of contract column: value.")
     names = set(source.column_names)
-    prefix = source.wide_prefix
+    prefixes = "".join(f", {w.prefix}<name>" for w in source.wides)
 
     def known(name: str) -> bool:
-        return name in names or bool(prefix and name.startswith(prefix) and len(name) > len(prefix))
+        return name in names or source.wide_of(name) is not None
 
     strange = [str(c) for c in [*columns, *values] if not known(str(c))]
     if strange:
         raise bad(
             f"{', '.join(strange)} not column(s) of {source.name}; the contract's columns: "
-            f"{', '.join(source.column_names)}" + (f", {prefix}<name>." if prefix else ".")
+            f"{', '.join(source.column_names)}{prefixes}."
         )
     both = sorted(set(map(str, columns)) & set(map(str, values)))
     if both:
@@ -213,7 +213,7 @@ def _parse_entry(raw: object, i: int, source: Source, where: str) -> Entry:
         if "responded_at" not in columns:
             raise bad("a survey export needs its time column: `responded_at: <column>`.")
         scores = [c for c in source.at_least_one_of if c in columns]
-        if not scores and not any(str(c).startswith(prefix or "\0") for c in columns):
+        if not scores and not any(source.wide_of(str(c)) for c in columns):
             raise bad("a survey export needs at least one score column (nps_score, csat_score...).")
     else:
         missing = [

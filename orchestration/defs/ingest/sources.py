@@ -52,16 +52,26 @@ class RowRule:
 
 
 @dataclass(frozen=True)
+class Wide:
+    """Columns named <prefix><name>, any number of them (driver_service, importance_price), each
+    an integer rating in `range`: unpivoted into raw.<table>, one row per key × name. `dimension`
+    is the dimension the names belong to (seeds/dimensions.csv)."""
+
+    prefix: str
+    range: tuple[int, int]
+    table: str
+    dimension: str
+    description: str = ""  # what one rating is, for the dbt sources YAML
+
+
+@dataclass(frozen=True)
 class Source:
     name: str  # inbox folder and raw table name
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     description: str = ""  # the raw table's grain, for the dbt sources YAML
-    # Columns named <prefix><name> (any number) are unpivoted into raw.<name>_<long_table>.
-    wide_prefix: str | None = None
-    wide_range: tuple[int, int] | None = None
-    wide_table: str | None = None
-    wide_dimension: str | None = None  # the dimension the wide columns' names belong to
+    # Families of columns named <prefix><name> (any number each), unpivoted into their tables.
+    wides: tuple[Wide, ...] = field(default_factory=tuple)
     # A row must have at least one of these (scores): else it is quarantined.
     at_least_one_of: tuple[str, ...] = field(default_factory=tuple)
     # Snapshot sources take their extraction date from the file name (name_YYYY-MM-DD.csv).
@@ -76,6 +86,18 @@ class Source:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    def wide_of(self, name: str) -> Wide | None:
+        """The family a (normalised) header belongs to: driver_service → the driver_ family."""
+        return next(
+            (w for w in self.wides if name.startswith(w.prefix) and len(name) > len(w.prefix)),
+            None,
+        )
+
+
+# docs/metrics.md, "Respondent groups"; the display names are the respondent_group rows of
+# seeds/dimensions.csv.
+RESPONDENT_GROUPS = ("current", "former", "potential")
 
 
 def _score(name: str, lo: int, hi: int, required: bool = False) -> Column:
@@ -111,14 +133,22 @@ SURVEY_RESPONSES = Source(
         # A survey tool may carry the customer's segment; the CRM's segment at answer time wins
         # when the customer is in the CRM export (int_survey_responses__scored).
         Column("segment", required=False, dimension="segment"),
+        # Who answered (docs/metrics.md, "Respondent groups"): a customer active when answering,
+        # a former customer or lost deal, or a potential customer. Usually empty and derived in
+        # dbt from the CRM, churn and lost deals; a file or a _mapping.yml constant may say it.
+        # The values are fixed (the marts' rule knows these three); their display names are
+        # the respondent_group rows of seeds/dimensions.csv.
+        Column("respondent_group", required=False, allowed=RESPONDENT_GROUPS),
     ),
     key=("response_id",),
     description="One row per valid survey answer per load (a re-sent response appears once "
     "per load).",
-    wide_prefix="driver_",
-    wide_range=(1, 5),
-    wide_table="survey_driver_scores",
-    wide_dimension="driver",
+    wides=(
+        # "How well did we do on …": the performance ratings of the key drivers.
+        Wide("driver_", (1, 5), "survey_driver_scores", "driver", "performance rating"),
+        # "How important is … to you": the stated expectation of the same drivers.
+        Wide("importance_", (1, 5), "survey_importance_scores", "driver", "importance rating"),
+    ),
     at_least_one_of=("nps_score", "csat_score", "ces_score", "loyalty_score"),
 )
 

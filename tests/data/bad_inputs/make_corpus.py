@@ -215,6 +215,13 @@ def text_cases() -> dict[str, bytes]:
         survey("R2") + ",6,3",
         survey("R3") + ",,2",
     )
+    c["importance_scores.csv"] = lines(
+        SURVEY + ",importance_service,importance_response_time,respondent_group",
+        survey("R1") + ",5,4,",
+        survey("R2") + ",0,3,potential",
+        survey("R3") + ",,5,Former",
+        survey("R4") + ",4,,asiakas",
+    )
     # crm_orders
     c["finnish_excel_orders.csv"] = lines(
         "Tilausnumero;Asiakasnumero;Tilattu;Summa;Valuutta;Tila",
