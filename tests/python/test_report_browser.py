@@ -108,9 +108,9 @@ def test_chromium_renders_quarter_to_png_and_pdf(pipeline, mart, tmp_path: Path,
     # Every section of the leadership report reached the browser's DOM, in reading order.
     sections = re.findall(r'<h2 id="([\w-]+)"', dom.stdout)
     assert sections == [
-        "summary", "headline", "breakdown", "heatmap", "trend", "drivers", "themes",
-        "suggestions", "actions", "churn", "cohorts", "value", "mystery", "lost-deals",
-        "methodology",
+        "summary", "headline", "breakdown", "heatmap", "trend", "drivers", "expectations",
+        "themes", "suggestions", "actions", "churn", "cohorts", "value", "mystery",
+        "lost-deals", "methodology",
     ]  # fmt: skip
     for run in (shot, printed, dom):
         assert console_messages(run.stderr) == []
