@@ -96,7 +96,7 @@ select
     txt(driver_quality) as driver_quality,
     txt(driver_ease) as driver_ease
 from read_csv(
-    '{inbox}/survey_responses/*.csv',
+    '{inbox}/survey_responses/responses_*.csv',
     header = true, delim = ',', quote = '"', escape = '"', auto_detect = false,
     filename = true, ignore_errors = true, max_line_size = 16777216,
     columns = {

@@ -41,10 +41,12 @@ NPS_GROUPS = np.array([None, "detractor", "passive", "promoter"], dtype=object)
 
 
 # ---------------------------------------------------------------------------------- reading
-def read_source(inbox: Path, folder: str, columns: list[str]) -> pd.DataFrame:
+def read_source(
+    inbox: Path, folder: str, columns: list[str], pattern: str = "*.csv"
+) -> pd.DataFrame:
     """Every CSV of a source in name order (= load order), as trimmed text (NaN if empty)."""
     frames = []
-    for number, path in enumerate(sorted((inbox / folder).glob("*.csv"))):
+    for number, path in enumerate(sorted((inbox / folder).glob(pattern))):
         # pandas' own pyarrow engine, called directly: pd.read_csv(engine="pyarrow") cannot
         # pass newlines_in_values, and comments hold quoted line breaks.
         table = pa_csv.read_csv(
@@ -151,7 +153,12 @@ def units_of(text: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------------------------- sources
 def load_responses(inbox: Path) -> pd.DataFrame:
     columns = ["response_id", "customer_id", "touchpoint", "responded_at", "ces_scale"]
-    df = read_source(inbox, "survey_responses", columns + list(SCORES) + list(DRIVERS))
+    # The sample's score surveys. Its strategic research files (strategic_*.csv: driver and
+    # importance ratings of current, former and potential customers, no score, no touchpoint)
+    # add nothing to the marts compared here: the score marts count answers with a score.
+    df = read_source(
+        inbox, "survey_responses", columns + list(SCORES) + list(DRIVERS), "responses_*.csv"
+    )
     # A file with a ces_scale the contract does not know is rejected whole by the loader.
     unknown = df["ces_scale"].notna() & ~df["ces_scale"].isin(["1-7", "1-5"])
     df = df[~df["file_number"].isin(df.loc[unknown, "file_number"].unique())]

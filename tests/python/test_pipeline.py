@@ -33,8 +33,9 @@ def test_every_run_succeeds_and_materializes_every_asset(pipeline: PipelineRuns)
     expected = set(defs().resolve_asset_graph().materializable_asset_keys)
     assert materialized == expected
     # The groups of test_asset_graph_groups_and_report_dependency: 74 + the semantic layer's
-    # 4 models (time spine, fct_orders, fct_customer_quarters, fct_customer_clv).
-    assert len(expected) == 78
+    # 5 models (time spine, fct_survey_scores, fct_orders, fct_customer_quarters,
+    # fct_customer_clv).
+    assert len(expected) == 79
 
 
 def test_every_asset_check_passes(pipeline: PipelineRuns) -> None:
@@ -174,8 +175,8 @@ def test_report_shows_the_headline_nps_as_the_mart_has_it(pipeline, mart) -> Non
 
 
 def test_rerunning_the_job_changes_no_mart_row(pipeline: PipelineRuns) -> None:
-    # 30 marts + the semantic layer's 4 tables, built into the marts schema for the BI copy.
-    assert len(pipeline.mart_checksums_first) == 34
+    # 30 marts + the semantic layer's 5 tables, built into the marts schema for the BI copy.
+    assert len(pipeline.mart_checksums_first) == 35
     assert pipeline.mart_checksums_rerun == pipeline.mart_checksums_first
 
 
@@ -334,7 +335,7 @@ def test_asset_graph_groups_and_report_dependency() -> None:
         "staging": 11,
         "intermediate": 13,
         "marts": 30,
-        "semantic": 4,  # models/semantic: MetricFlow's time spine and facts
+        "semantic": 5,  # models/semantic: MetricFlow's time spine and facts
         "seeds": 7,
         "snapshots": 1,
         "analytics": 2,

@@ -113,8 +113,8 @@ def test_spark_builds_every_model_and_the_same_marts(spark_build: SparkBuild) ->
         assert spark_tables == duck_tables
         # Every model of the project was built on Spark too, not only the marts.
         assert spark_build.models_built == len(_manifest_models())
-        # 26 marts and the semantic layer's 4 facts and time spine (published with them).
-        assert len(duck_tables) == 30
+        # 30 marts and the semantic layer's 5 models (facts and time spine) (published with them).
+        assert len(duck_tables) == 35
     finally:
         con.close()
 

@@ -439,7 +439,10 @@ def test_mart_counts_equal_a_python_recount_of_the_answers(mart) -> None:
     answers = _frame(
         mart,
         "select response_id, quarter, touchpoint, language, suggestion "
-        "from marts.fct_survey_responses",
+        "from marts.fct_survey_responses "
+        # answers to the score questions and any with a suggestion (not ratings alone)
+        "where coalesce(nps_score, csat_score, ces_score, loyalty_score) is not null "
+        "or trim(suggestion) <> ''",
     )
     recount: dict[tuple[str, str, str], int] = defaultdict(int)
     denominators: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])

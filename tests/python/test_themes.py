@@ -63,7 +63,10 @@ def responses(warehouse_connection) -> pl.DataFrame:
         return query(
             cursor,
             "select response_id, quarter, touchpoint, segment, language, nps_score, nps_group, "
-            "comment from marts.fct_survey_responses",
+            "comment from marts.fct_survey_responses "
+            # answers to the score questions and any with a comment (not ratings alone)
+            "where coalesce(nps_score, csat_score, ces_score, loyalty_score) is not null "
+            "or trim(comment) <> ''",
         )
     finally:
         cursor.close()

@@ -4,8 +4,13 @@
 -- quarter. The improvement proposals cite the top ideas of their driver as evidence.
 {%- set min_n = var('min_reportable_n') %}
 
+-- The answers to the score questions and any with a suggestion: an answer that only rates
+-- drivers or their importance (a strategic research survey) was not asked for one.
 with responses as (
     select * from {{ ref('int_survey_responses__scored') }}
+    where
+        coalesce(nps_score, csat_score, ces_score, loyalty_score) is not null
+        or nullif(trim(suggestion), '') is not null
 ),
 
 mentions as (

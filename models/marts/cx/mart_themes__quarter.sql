@@ -3,8 +3,13 @@
 -- in share vs the previous quarter.
 {%- set min_n = var('min_reportable_n') %}
 
+-- The answers to the score questions and any with a comment: an answer that only rates drivers
+-- or their importance (a strategic research survey, no touchpoint) adds no cell.
 with responses as (
     select * from {{ ref('int_survey_responses__scored') }}
+    where
+        coalesce(nps_score, csat_score, ces_score, loyalty_score) is not null
+        or nullif(trim(comment), '') is not null
 ),
 
 mentions as (
