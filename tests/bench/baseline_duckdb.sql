@@ -330,6 +330,8 @@ with counted as (
         count(*) filter (where loyalty_score >= 4) as cls_top,
         sum(loyalty_score) as cls_sum
     from scored
+    -- answers with a score: one that rates only drivers is no "response" of the score marts
+    where coalesce(nps_score, csat_score, ces_score, loyalty_score) is not null
     group by quarter_start, cube(segment, touchpoint)
 )
 

@@ -389,6 +389,10 @@ def score_responses(responses: pd.DataFrame, history: pd.DataFrame) -> pd.DataFr
 
 # -------------------------------------------------------------------------------- the marts
 def mart_cx_scores(scored: pd.DataFrame) -> pd.DataFrame:
+    # answers with a score: one that rates only drivers is no "response" of the score marts
+    scored = scored[
+        scored[["nps_score", "csat_score", "ces_score", "loyalty_score"]].notna().any(axis=1)
+    ]
     d = pd.DataFrame(
         {
             "quarter": scored["quarter"],
