@@ -3,9 +3,8 @@
     suggestion themes alike: the patterns of the answer's own language, or every language's
     when its language is missing or has no patterns. Emits CTEs (no leading `with`, no
     trailing comma) ending in `lexicon_text_themes`: one row per distinct text × language key
-    × theme, with matched_by 'language' or 'fallback'. Join it back on
-    `<text_column> = lexicon_text_themes.text` and
-    `coalesce(language, '') = lexicon_text_themes.language_key`.
+    × theme, with matched_by 'language' or 'fallback'. `lexicon_answer_themes` below joins it
+    back to the answers.
 
     answers:  a CTE with the text column and `language`
     patterns: a CTE with theme_id, language, pattern (a lexicon's patterns seed)
@@ -64,4 +63,29 @@ lexicon_text_themes as (
             lexicon_text_languages.pattern_language = lexicon_patterns.pattern_language
             and {{ regexp_matches_ci('lexicon_text_languages.text', 'lexicon_patterns.pattern') }}
 )
+{% endmacro %}
+
+{#-
+    One row per answer × theme it mentions, after `lexicon_matches` on the same answers and
+    text column: the answer's ids, quarter, cell, language, NPS, its text and matched_by.
+    A select statement (for a `final` CTE).
+-#}
+{% macro lexicon_answer_themes(answers, text_column) %}
+    select
+        {{ answers }}.response_id,
+        lexicon_text_themes.theme_id,
+        {{ answers }}.quarter,
+        {{ answers }}.quarter_start,
+        {{ answers }}.touchpoint,
+        {{ answers }}.segment,
+        {{ answers }}.language,
+        {{ answers }}.nps_score,
+        {{ answers }}.nps_group,
+        {{ answers }}.{{ text_column }},
+        lexicon_text_themes.matched_by
+    from {{ answers }}
+    inner join lexicon_text_themes
+        on
+            {{ answers }}.{{ text_column }} = lexicon_text_themes.text
+            and coalesce({{ answers }}.language, '') = lexicon_text_themes.language_key
 {% endmacro %}

@@ -12,23 +12,7 @@ suggestion_patterns as (
 {{ lexicon_matches('responses', 'suggestion', 'suggestion_patterns') }},
 
 final as (
-    select
-        responses.response_id,
-        lexicon_text_themes.theme_id,
-        responses.quarter,
-        responses.quarter_start,
-        responses.touchpoint,
-        responses.segment,
-        responses.language,
-        responses.nps_score,
-        responses.nps_group,
-        responses.suggestion,
-        lexicon_text_themes.matched_by
-    from responses
-    inner join lexicon_text_themes
-        on
-            responses.suggestion = lexicon_text_themes.text
-            and coalesce(responses.language, '') = lexicon_text_themes.language_key
+    {{ lexicon_answer_themes('responses', 'suggestion') }}
 )
 
 select * from final
