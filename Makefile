@@ -92,9 +92,12 @@ dev: prepare  ## open the Dagster UI on this code location (Ctrl-C stops it)
 
 # Two workers: the suite is mostly whole pipeline runs, each of them one process's work.
 # Tests sharing a build stay on one worker (tests/python/conftest.py, --dist loadgroup).
+# dbt's unit tests run here and in test-fast, not in a pipeline run (orchestration/defs/transform/dbt.py).
 PYTEST_WORKERS ?= 2
-test: prepare  ## set up, then run the whole test suite
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
+test: prepare  ## set up, then run the whole test suite (pytest and dbt's unit tests)
+	@$(BIN)/python -m tests.dbt_unit & dbt=$$!; \
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15; pytest=$$?; \
+	wait $$dbt; dbt=$$?; exit $$(( pytest || dbt ))
 
 # No pipeline build: pytest without the `slow` tests (tests/python/conftest.py marks every test
 # on a built warehouse) beside dbt's unit tests on an empty warehouse (tests/dbt_unit.py).

@@ -1,13 +1,16 @@
 """End to end: sample exports → Dagster job → DuckDB marts → reports, checked against the CSVs."""
 
 import csv
+import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from conftest import ACCEPTED_NUMBER, ACCEPTED_TIMES, HELD_BACK_FILE, NO_SCORE, PipelineRuns
 from recompute import assert_touchpoint_scores_equal, touchpoint_scores
 
+from orchestration.settings import PROJECT_DIR
 from reports.language import LANGUAGES
 
 SOURCES_WITH_SAMPLES = [
@@ -44,6 +47,25 @@ def test_every_asset_check_passes(pipeline: PipelineRuns) -> None:
     assert failed == []
     # 2 checks per raw source plus one per dbt test on a model.
     assert len(evaluations) >= 2 * 6 + 50
+
+
+def test_a_run_builds_and_tests_every_model_and_leaves_unit_tests_to_make_test(
+    pipeline: PipelineRuns,
+) -> None:
+    """The two dbt ops together run every model, seed, snapshot and data test of the project,
+    and none of its unit tests (those run in `make test`, tests/dbt_unit.py)."""
+    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
+    declared = Counter(n["resource_type"] for n in manifest["nodes"].values())
+    declared["unit_test"] = len(manifest["unit_tests"])
+    ran: Counter[str] = Counter()
+    for op in ("dbt_models", "dbt_after_analytics"):
+        (target,) = (PROJECT_DIR / "target").glob(f"{op}-{pipeline.first.run_id[:7]}-*")
+        results = json.loads((target / "run_results.json").read_text())["results"]
+        ran.update(r["unique_id"].split(".")[0] for r in results)
+    assert declared["unit_test"] > 30
+    assert ran["unit_test"] == 0
+    for kind in ("model", "seed", "snapshot", "test"):
+        assert ran[kind] == declared[kind], kind
 
 
 def test_rows_read_equal_loaded_plus_quarantined_per_source(pipeline: PipelineRuns, mart) -> None:

@@ -14,6 +14,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from orchestration.defs.publish.partitions import ONCE_PER_RUN
 from orchestration.defs.transform.dbt import (
     AFTER_ANALYTICS_SELECT,
+    BUILD_ARGS,
     dbt_project,
     translator,
 )
@@ -28,4 +29,4 @@ from orchestration.defs.transform.dbt import (
     backfill_policy=ONCE_PER_RUN,
 )
 def dbt_after_analytics(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli(list(BUILD_ARGS), context=context).stream()
