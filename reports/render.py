@@ -8,7 +8,10 @@ each section module (reports/sections/) for its context, fill the templates and 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 from collections.abc import Collection, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,7 @@ from reports.language import LANGUAGES, Locale, editions, load_locale, other_edi
 from reports.publish import (
     LATEST,
     PAGE,
+    is_published,
     pdf_name,
     proposals_csv,
     proposals_name,
@@ -272,6 +276,33 @@ def _render_indexes(
     return written
 
 
+def _publish_editions(
+    editions: list[tuple[Path, str, str, str, bool, dict[str, str]]], workers: int | None
+) -> list[list[Path]]:
+    """publish_quarter for each edition, in order; the ones that need a new PDF in parallel.
+
+    A PDF is WeasyPrint laying out ~18 A4 pages in Python, ~1.5 s of one CPU each, and editions
+    are independent: a pool of processes makes them side by side (spawned, not forked — the
+    Dagster process that calls this runs threads). Editions already published as they are, and
+    pages without a PDF, cost milliseconds and are published here.
+    """
+    if workers is None:
+        workers = len(os.sched_getaffinity(0))
+    costly = [
+        i
+        for i, (out_dir, lang, quarter, html, pdf, attachments) in enumerate(editions)
+        if pdf
+        and not is_published(out_dir / lang / quarter, html, pdf_name(quarter, lang), attachments)
+    ]
+    done: dict[int, list[Path]] = {}
+    if workers > 1 and len(costly) > 1:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(min(workers, len(costly)), mp_context=context) as pool:
+            futures = {i: pool.submit(publish_quarter, *editions[i]) for i in costly}
+            done = {i: future.result() for i, future in futures.items()}
+    return [done[i] if i in done else publish_quarter(*e) for i, e in enumerate(editions)]
+
+
 def render_reports(
     warehouse: Path,
     out_dir: Path,
@@ -280,13 +311,15 @@ def render_reports(
     quarters: Sequence[str] | None = None,
     pdf: bool = False,
     pdf_languages: Collection[str] = (),
+    pdf_workers: int | None = None,
 ) -> RenderResult:
     """Render quarters (default: every quarter in the mart) in every language, then the indexes.
 
     Each quarter's edition is published atomically on its own (render beside, rename), so a
     quarter rendered earlier stays in place when another one is rendered; a quarter asked for
     that the mart does not have is skipped and reported. Returns the files written. With `pdf`,
-    the editions in `pdf_languages` (all when empty) get their PDF and link to it.
+    the editions in `pdf_languages` (all when empty) get their PDF and link to it; the PDFs
+    are laid out in `pdf_workers` processes (default: one per CPU this process may use).
     """
     if min_n < 1:
         raise ValueError(f"min_n must be at least 1, got {min_n}")
@@ -315,8 +348,7 @@ def render_reports(
     css = Markup(CSS_FILE.read_text(encoding="utf-8"))
     template = env.get_template("quarter.html")
     locales = {lang: load_locale(lang) for lang in LANGUAGES}
-    relative: list[Path] = []
-    unchanged: list[str] = []
+    pages: list[tuple[Path, str, str, str, bool, dict[str, str]]] = []
     for quarter in rendered:
         table = proposals_csv(sections, quarter)
         attachments = {} if table is None else {proposals_name(quarter): table}
@@ -325,10 +357,15 @@ def render_reports(
                 data, quarter, locales[lang], css, min_n, sections, coverage, pdf_for[lang]
             )
             html = template.render(context)
-            files = publish_quarter(out_dir, lang, quarter, html, pdf_for[lang], attachments)
-            relative += files
-            if not files:
-                unchanged.append(f"{lang}/{quarter}")
+            pages.append((out_dir, lang, quarter, html, pdf_for[lang], attachments))
+    relative: list[Path] = []
+    unchanged: list[str] = []
+    for (_, lang, quarter, *_), files in zip(
+        pages, _publish_editions(pages, pdf_workers), strict=True
+    ):
+        relative += files
+        if not files:
+            unchanged.append(f"{lang}/{quarter}")
     relative += _render_indexes(env, data, out_dir, css, min_n, locales)
     logger.info(
         "published %d report files for %d quarters to %s (%d editions unchanged, left as they "

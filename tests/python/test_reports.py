@@ -991,3 +991,22 @@ def test_pdf_languages_must_be_languages_of_the_report(tmp_path: Path) -> None:
         "empty for every language, or name some of them"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_pdfs_laid_out_in_a_pool_are_the_ones_made_one_by_one(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """Two processes make the same PDF editions, in the same places, as one process does."""
+    made = {}
+    for workers in (1, 2):
+        out = tmp_path / f"workers-{workers}"
+        result = render_reports(warehouse, out, pdf=True, pdf_languages=["fi"], pdf_workers=workers)
+        made[workers] = sorted(p.relative_to(out).as_posix() for p in result.files)
+        pdfs = sorted(out.glob("fi/20*/kokemus-*-fi.pdf"))
+        assert [p.name for p in pdfs] == [f"kokemus-2025-Q{q}-fi.pdf" for q in (1, 2, 3)]
+        assert all(p.read_bytes()[:5] == b"%PDF-" for p in pdfs)
+        assert not list(out.glob("**/.*.tmp-*"))
+    assert made[1] == made[2]
+    # 3 quarters × 3 languages' pages, 3 Finnish PDFs, each language's index and latest/ page,
+    # the root index.
+    assert len(made[2]) == 3 * 3 + 3 + 3 * 2 + 1
