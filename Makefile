@@ -15,6 +15,8 @@ export CX_INBOX ?= data/inbox
 export CX_WAREHOUSE ?= data/warehouse.duckdb
 export CX_REPORTS_DIR ?= build/reports
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+# Dagster writes a run's ~1 300 "planned" events as one batch (orchestration/event_log.py).
+export DAGSTER_EVENT_BATCH_SIZE ?= 5000
 # Keep tool caches inside the project's ignored folders.
 export XDG_CACHE_HOME ?= $(CURDIR)/.venv/.cache
 # This checkout's code first, whichever checkout the venv's editable install points at (a
