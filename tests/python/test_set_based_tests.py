@@ -4,7 +4,6 @@ project's tests still check every column they checked one by one."""
 
 import json
 import re
-from pathlib import Path
 
 import duckdb
 import jinja2
