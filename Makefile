@@ -85,7 +85,9 @@ run: prepare  ## load new files in $CX_INBOX, build and test the marts, render t
 	@echo "warehouse: $(CX_WAREHOUSE)   reports: $(CX_REPORTS_DIR)/index.html"
 
 # The generator writes each file atomically, so the demo need not wait for files to settle.
-demo: prepare sample  ## set up, generate sample exports, materialize everything, render reports
+# dbt parse (prepare) and the sample generator need each other's nothing: side by side.
+demo: $(STAMP)  ## set up, generate sample exports, materialize everything, render reports
+	@$(MAKE) --no-print-directory -j2 prepare sample
 	$(MAKE) --no-print-directory run CX_INBOX_SETTLE_SECONDS=0
 
 # After changing a dbt model, `make prepare` (dbt parse) and reload the code location in the UI.

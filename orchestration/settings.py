@@ -15,6 +15,8 @@ DEFAULT_SIGNIFICANCE_Z = "1.96"
 DEFAULT_MIN_REPORTABLE_N = "30"
 DEFAULT_CHURN_RATIO_MIN_LOST = "5"
 DEFAULT_DRIVERS_MIN_R2 = "0.10"
+# The BI copy's database file in CX_PUBLISHED_DIR (orchestration/defs/publish/bi_copy.py).
+PUBLISHED_DATABASE = "kokemus.duckdb"
 
 
 def _path(name: str, default: str) -> Path:

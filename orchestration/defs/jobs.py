@@ -2,7 +2,14 @@
 
 import dagster as dg
 
-from orchestration.build_state import record_success
+from orchestration import build_state
+
+
+@dg.success_hook(required_resource_keys={"warehouse"})
+def record_success(context: dg.HookContext) -> None:
+    """Each step after the loads records what it was built from (orchestration/build_state.py)."""
+    build_state.record_success(context)
+
 
 build_all = dg.define_asset_job(
     "build_all",
@@ -10,6 +17,5 @@ build_all = dg.define_asset_job(
     description="Load new inbox files, build and test every dbt model, render the reports. "
     "A run with nothing new (no load, no code or setting changed) skips everything after the "
     "loads.",
-    # Each step after the loads records what it was built from (orchestration/build_state.py).
     hooks={record_success},
 )

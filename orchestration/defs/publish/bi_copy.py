@@ -37,10 +37,10 @@ from orchestration.defs.analytics.downstream_dbt import dbt_after_analytics
 from orchestration.defs.publish.partitions import ONCE_PER_RUN
 from orchestration.defs.transform.dbt import dbt_models, dbt_project
 from orchestration.resources import DuckDBWarehouse
-from orchestration.settings import get_settings
+from orchestration.settings import PUBLISHED_DATABASE, get_settings
 from orchestration.sql import has_table, literal, quote
 
-DATABASE_FILE = "kokemus.duckdb"
+DATABASE_FILE = PUBLISHED_DATABASE
 PARQUET_LINK = "parquet"
 MANIFEST_FILE = "manifest.json"
 EDITION_TABLE = ("meta", "published_edition")
