@@ -1,4 +1,4 @@
-"""dbt's unit tests on an empty warehouse of their own, for `make test-fast` (about 20 s).
+"""dbt's unit tests on an empty warehouse of their own, for `make test` and `make test-fast` (~20 s).
 
 A dbt unit test reads the column types of its model's inputs from the warehouse, so those
 relations must exist. Instead of a pipeline build, this creates the raw tables the loader would
@@ -7,7 +7,8 @@ relations must exist. Instead of a pipeline build, this creates the raw tables t
 `needs_built_table` (an incremental model's unit test that reads `this`) run after their model
 exists. The tables the Python analytics assets write (the `analytics` source) are created
 empty from the columns their source YAML declares, so a mart reading one can be unit-tested.
-The full suite runs the same unit tests inside the pipeline's `dbt build`.
+A pipeline run's `dbt build` leaves them out (orchestration/defs/transform/dbt.py): they test
+the SQL on fixed inputs, which no new data changes, so they run where the code changes — here.
 
     python -m tests.dbt_unit
 """
