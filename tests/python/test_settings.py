@@ -114,3 +114,20 @@ def test_dbt_reads_the_same_variables(tmp_path: Path) -> None:
     assert "timezone('America/New_York', now())" in out
     assert "session America/New_York" in out
     assert not re.search(r"Europe/Helsinki", out)
+
+
+def test_the_dbt_resource_knows_its_dbt_version_without_asking_dbt() -> None:
+    """KokemusDbtCliResource reads the installed dbt-core's version instead of running
+    `dbt --version` before every dbt call; it is the version of the dbt it runs."""
+    import re
+    import subprocess
+
+    from orchestration.defs.transform.dbt import dbt_resource
+
+    printed = subprocess.run(
+        [dbt_resource.dbt_executable, "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    installed = re.search(r"installed:\s*(\d+\.\d+\.\d+)", printed).group(1)
+    assert str(dbt_resource._cli_version) == installed
+    assert dbt_resource._cli_version.major == 1  # dbt Core: dagster-dbt streams its events
+    assert dbt_resource._initialize_dbt_core_adapter(["build"]) is None
