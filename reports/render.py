@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -297,9 +299,23 @@ def _publish_editions(
     done: dict[int, list[Path]] = {}
     if workers > 1 and len(costly) > 1:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(min(workers, len(costly)), mp_context=context) as pool:
-            futures = {i: pool.submit(publish_quarter, *editions[i]) for i in costly}
-            done = {i: future.result() for i, future in futures.items()}
+        try:
+            with ProcessPoolExecutor(min(workers, len(costly)), mp_context=context) as pool:
+                futures = {i: pool.submit(publish_quarter, *editions[i]) for i in costly}
+                for i, future in futures.items():
+                    done[i] = future.result()
+        except BrokenProcessPool as broken:
+            # A worker died (killed, out of memory), or the calling script has no
+            # `if __name__ == "__main__":` guard, which spawned workers need: make the rest here.
+            logger.warning(
+                "the PDF worker processes stopped (%s): making the remaining %d editions in this "
+                "process",
+                broken,
+                len(costly) - len(done),
+            )
+            for out_dir, lang, quarter, *_ in editions:
+                for stale in (out_dir / lang).glob(f".{quarter}.tmp-*"):
+                    shutil.rmtree(stale, ignore_errors=True)
     return [done[i] if i in done else publish_quarter(*e) for i, e in enumerate(editions)]
 
 

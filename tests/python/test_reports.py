@@ -1010,3 +1010,37 @@ def test_pdfs_laid_out_in_a_pool_are_the_ones_made_one_by_one(
     # 3 quarters × 3 languages' pages, 3 Finnish PDFs, each language's index and latest/ page,
     # the root index.
     assert len(made[2]) == 3 * 3 + 3 + 3 * 2 + 1
+
+
+def test_pdfs_are_made_here_when_the_worker_processes_stop(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    """A script without a __main__ guard (spawned workers re-import it and stop), or a worker
+    killed mid-way: the editions are still all published, by the calling process."""
+    import concurrent.futures.process
+
+    import reports.render
+
+    class StoppingPool:
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            return None
+
+        def submit(self, fn, *args):
+            raise concurrent.futures.process.BrokenProcessPool("a worker stopped")
+
+    monkeypatch.setattr(reports.render, "ProcessPoolExecutor", StoppingPool)
+    out = tmp_path / "out"
+    stale = out / "fi" / ".2025-Q2.tmp-99999999"
+    stale.mkdir(parents=True)
+    result = render_reports(warehouse, out, pdf=True, pdf_languages=["fi"], pdf_workers=2)
+    pdfs = sorted(p.name for p in out.glob("fi/20*/kokemus-*-fi.pdf"))
+    assert pdfs == [f"kokemus-2025-Q{q}-fi.pdf" for q in (1, 2, 3)]
+    assert len(result.files) == 3 * 3 + 3 + 3 * 2 + 1
+    assert not stale.exists()
+    assert "making the remaining 3 editions in this process" in caplog.text
