@@ -104,3 +104,89 @@ def test_a_batch_of_planned_events_is_one_transaction_per_database_file(
     assert execution.run_id == result.run_id
     assert execution.status.value == "SUCCEEDED"
     again.dispose()
+
+
+quarters = dg.StaticPartitionsDefinition(["2025-Q1", "2025-Q2", "2025-Q3"])
+
+
+@dg.asset(partitions_def=quarters, backfill_policy=dg.BackfillPolicy.single_run())
+def per_quarter(context: dg.AssetExecutionContext) -> None:
+    context.log.info(f"{len(context.partition_keys)} quarters")
+
+
+@dg.asset_check(asset=per_quarter, partitions_def=quarters)
+def per_quarter_is_fine(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=True)
+
+
+def _run_over_quarters(instance: dg.DagsterInstance) -> list[tuple]:
+    job = dg.Definitions(
+        assets=[per_quarter], asset_checks=[per_quarter_is_fine]
+    ).get_implicit_global_asset_job_def()
+    result = job.execute_in_process(
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": "2025-Q1",
+            "dagster/asset_partition_range_end": "2025-Q3",
+        },
+    )
+    assert result.success
+    with instance.event_log_storage.index_connection() as conn:
+        rows = conn.exec_driver_sql(
+            "select partition, execution_status, evaluation_event from asset_check_executions"
+            " where check_name = 'per_quarter_is_fine' order by partition nulls first"
+        ).fetchall()
+    instance.dispose()
+    return [tuple(r) for r in rows]
+
+
+def test_a_run_over_quarters_stores_its_checks_as_dagsters_own_event_log_does(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The planned check rows are written with the event serialised once (not once per
+    quarter), and Dagster's schema questions (does this table exist?) reach the database once
+    per table; what is stored is what Dagster's own SQLite event log stores."""
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "5000")
+    stock_home = tmp_path / "stock"
+    stock_home.mkdir()
+    (stock_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    stock = dg.DagsterInstance.from_config(str(stock_home))
+    assert type(stock.event_log_storage) is SqliteEventLogStorage
+    expected = _run_over_quarters(stock)
+
+    asked: list[str] = []
+    parent_has_table = SqliteEventLogStorage.has_table
+
+    def spy_has_table(self, table_name: str) -> bool:
+        asked.append(table_name)
+        return parent_has_table(self, table_name)
+
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table", spy_has_table)
+    rows = _run_over_quarters(instance_as_make_writes_it(tmp_path / "home"))
+
+    assert [r[:2] for r in rows] == [r[:2] for r in expected]
+    assert [r[0] for r in rows if r[0]] == ["2025-Q1", "2025-Q2", "2025-Q3"]
+    planned = {r[2] for r in rows if r[0]}
+    assert len(planned) == 1  # one stored event on each quarter's planned row, as before
+    assert asked and len(asked) == len(set(asked))  # each table asked about once
+
+
+def test_a_long_lived_process_keeps_connections_to_the_last_few_runs_only(tmp_path: Path) -> None:
+    from orchestration.event_log import KEPT_RUN_FILES
+
+    instance = instance_as_make_writes_it(tmp_path / "home")
+    storage = instance.event_log_storage
+    index = storage._engine("index")
+    runs = []
+    for _ in range(KEPT_RUN_FILES + 3):
+        result = dg.materialize([one], instance=instance)
+        assert result.success
+        runs.append(result.run_id)
+    kept = [name for name in storage._engines if name != "index"]
+    assert kept == runs[-KEPT_RUN_FILES:]
+    assert storage._engine("index") is index
+    # A run whose connections were let go is still read (a new engine, opened on demand).
+    assert len(instance.all_logs(runs[0])) > 5
+    instance.dispose()
