@@ -76,8 +76,7 @@ DG := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg
 # Nothing new in the inbox, no code or setting changed since the last build: no run is started
 # (orchestration/build_state.py says why; exit 10 means "build"). CX_FORCE_REBUILD=1 builds.
 run: prepare  ## load new files in $CX_INBOX, build and test the marts, render the reports
-	@range="$$($(BIN)/python -m orchestration.defs.publish.partitions)"; \
-	$(BIN)/python -m orchestration.build_state --partition-range "$$range"; rc=$$?; \
+	@range="$$($(BIN)/python -m orchestration.build_state)"; rc=$$?; \
 	if [ $$rc -eq 10 ]; then \
 		echo '$(DG) launch --job build_all --partition-range' "$$range"; \
 		$(DG) launch --job build_all --partition-range "$$range" || exit $$?; \

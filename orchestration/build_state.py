@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from orchestration.quarters import closed_quarters_range
 from orchestration.settings import PROJECT_DIR, PUBLISHED_DATABASE, Settings, get_settings
 from orchestration.sql import has_table
 
@@ -310,11 +311,20 @@ def check_before_run(partition_range: str, settings: Settings | None = None) -> 
 
 
 def main(argv: list[str]) -> int:
+    """`make run`: the partition range on stdout for `dg launch`, the verdict on stderr."""
     parser = argparse.ArgumentParser(description=check_before_run.__doc__)
-    parser.add_argument("--partition-range", required=True, help="as `dg launch` takes it")
+    parser.add_argument(
+        "--partition-range",
+        help="as `dg launch` takes it (default: the closed quarters from CX_REPORTS_FIRST_QUARTER)",
+    )
     args = parser.parse_args(argv)
-    code, reason = check_before_run(args.partition_range)
-    sys.stdout.write((reason if code == NOTHING_NEW else f"Building: {reason}.") + "\n")
+    settings = get_settings()
+    partition_range = args.partition_range or closed_quarters_range(
+        settings.reports_first_quarter, settings.timezone
+    )
+    code, reason = check_before_run(partition_range, settings)
+    sys.stderr.write((reason if code == NOTHING_NEW else f"Building: {reason}.") + "\n")
+    sys.stdout.write(partition_range + "\n")
     return code
 
 

@@ -1,4 +1,4 @@
-"""dbt's unit tests on an empty warehouse of their own, for `make test` and `make test-fast` (~20 s).
+"""dbt's unit tests on an empty warehouse of their own, for `make test` and `make test-fast`.
 
 A dbt unit test reads the column types of its model's inputs from the warehouse, so those
 relations must exist. Instead of a pipeline build, this creates the raw tables the loader would

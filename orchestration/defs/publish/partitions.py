@@ -8,35 +8,14 @@ quarter still running is never published.
 """
 
 import json
-import re
-from datetime import date, datetime
 
 import dagster as dg
 
+from orchestration.quarters import partition_key, quarter_label, quarter_start  # noqa: F401
 from orchestration.settings import get_settings
 
 TIMEZONE = get_settings().timezone
 QUARTER_STARTS = "0 0 1 1,4,7,10 *"
-_LABEL = re.compile(r"^(\d{4})-Q([1-4])$")
-
-
-def quarter_start(label: str) -> date:
-    """'2025-Q2' → date(2025, 4, 1); anything else is refused with the expected form."""
-    match = _LABEL.match(label)
-    if not match:
-        raise ValueError(f"quarter {label!r} is not of the form YYYY-Qn (e.g. 2025-Q2)")
-    return date(int(match[1]), 3 * int(match[2]) - 2, 1)
-
-
-def quarter_label(moment: date | datetime | str) -> str:
-    """A partition key ('2025-04-01') or any date inside the quarter → '2025-Q2'."""
-    day = date.fromisoformat(moment[:10]) if isinstance(moment, str) else moment
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
-def partition_key(label: str) -> str:
-    """'2025-Q2' → the partition key '2025-04-01'."""
-    return quarter_start(label).isoformat()
 
 
 quarterly_partitions = dg.TimeWindowPartitionsDefinition(
