@@ -4,8 +4,8 @@ sources it is built from have rows (`when_rows_in`: one table of source('raw', â
 all of which must have rows for the test to apply).
 
 kokemus's data tests come in two kinds (docs/architecture.md, "Data tests"):
-- "wrong data" tests (unique, columns_not_null, columns_in_range, accepted_values, keys,
-  reconciliations) hold on any input, an empty one included: a row that breaks one is wrong.
+- "wrong data" tests (column_rules: not null, unique, keys, ranges, accepted values;
+  relationships, reconciliations) hold on any input, an empty one included: a row that breaks one is wrong.
 - "needs rows" tests (this one, tagged needs_rows) say that rows must exist. Every optional
   source may be absent, so such a test applies only when its source has rows: an inbox without
   lost-deal interviews has an empty lost-deal mart, and that is no data, not wrong data.
