@@ -3,7 +3,7 @@
 `orchestration/defs/publish/partitions.py` builds Dagster's quarterly partitions from these;
 `make run`'s check before a run (`orchestration/build_state.py`) uses them directly, so it
 answers "anything new?" without Dagster's import (~1 s of every `make run`). A test holds the
-two to the same range (tests/python/test_settings.py).
+two to the same range (tests/python/test_quarters.py).
 """
 
 from __future__ import annotations

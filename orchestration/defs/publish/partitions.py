@@ -11,7 +11,7 @@ import json
 
 import dagster as dg
 
-from orchestration.quarters import partition_key, quarter_label, quarter_start  # noqa: F401
+from orchestration.quarters import partition_key, quarter_label
 from orchestration.settings import get_settings
 
 TIMEZONE = get_settings().timezone
