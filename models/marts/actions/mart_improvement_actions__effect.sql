@@ -101,7 +101,18 @@ driver_spread as (
     select
         driver_answers.quarter_start,
         driver_answers.driver,
-        stddev_samp(driver_answers.score) / sqrt(count(*)) as driver_mean_se
+        -- stddev_samp from exact integer sums (scores are integers): the same bits whatever
+        -- order the join hands the rows in (stddev_samp's running update depends on it).
+        case
+            when count(*) > 1
+                then sqrt(
+                    (
+                        count(*) * sum(driver_answers.score * driver_answers.score)
+                        - sum(driver_answers.score) * sum(driver_answers.score)
+                    )
+                    / (count(*) * (count(*) - 1.0))
+                ) / sqrt(count(*))
+        end as driver_mean_se
     from driver_answers
     inner join complete_answers
         on
