@@ -2,6 +2,7 @@
 
 import importlib.metadata
 import sys
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -15,10 +16,13 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.core import resource as dagster_dbt_resource
+from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 from packaging import version
 
 from orchestration.build_state import skip_or_register
 from orchestration.defs.publish.partitions import ONCE_PER_RUN
+from orchestration.defs.transform.dbt_in_process import InProcessDbtCliInvocation, caller_cwd
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import PROJECT_DIR
 
@@ -89,8 +93,13 @@ def dbt_models(
     yield from dbt.cli(list(BUILD_ARGS), context=context).stream()
 
 
+_swap_lock = threading.Lock()
+
+
 class KokemusDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource without the two things it does in this process before each dbt call.
+    """dagster-dbt's resource, running dbt in this process where it can
+    (orchestration/defs/transform/dbt_in_process.py), without the two things dagster-dbt does
+    in this process before each dbt call.
 
     Before starting dbt, `DbtCliResource.cli` runs `dbt --version` in a subprocess to learn the
     version (1.7 s) and builds a dbt adapter in the Dagster process (1.1 s), which it needs only
@@ -105,6 +114,20 @@ class KokemusDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
         return None
+
+    def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:  # type: ignore[override]
+        """DbtCliResource.cli, whose `DbtCliInvocation.run` (where dagster-dbt starts dbt's
+        subprocess) is InProcessDbtCliInvocation's for the call. dagster-dbt builds the
+        invocation inside `cli` with no hook to choose its class, so the module's name is
+        swapped for the call, under a lock; the class falls back to the subprocess itself."""
+        with _swap_lock:
+            dagster_dbt_resource.DbtCliInvocation = InProcessDbtCliInvocation  # type: ignore[misc]
+            cwd = caller_cwd.set(Path.cwd())
+            try:
+                return super().cli(args, **kwargs)
+            finally:
+                caller_cwd.reset(cwd)
+                dagster_dbt_resource.DbtCliInvocation = DbtCliInvocation  # type: ignore[misc]
 
 
 dbt_resource = KokemusDbtCliResource(project_dir=dbt_project, dbt_executable=f"{_VENV_BIN}/dbt")
