@@ -234,3 +234,33 @@ def test_dagster_dbts_environment_becomes_flags() -> None:
         "debug",
     ]
     assert dbt_arguments(["dbt", "build"], {**env, "DBT_LOG_LEVEL_FILE": "none"})[-1] == "none"
+
+
+def test_each_dbt_op_keeps_its_newest_target_folders(tmp_path: Path) -> None:
+    """dagster-dbt never removes a step's target folder (~12 MB each); the resource keeps the
+    newest KEPT_TARGET_FOLDERS - 1 per op, and the new step's makes KEPT_TARGET_FOLDERS."""
+    from types import SimpleNamespace
+
+    from orchestration.defs.transform.dbt import KEPT_TARGET_FOLDERS
+
+    (tmp_path / "dbt_project.yml").write_text(PROJECT)
+    for i in range(8):
+        for op in ("dbt_models", "dbt_after_analytics"):
+            folder = tmp_path / "target" / f"{op}-run{i:04d}-abcdefg"
+            folder.mkdir(parents=True)
+            os.utime(folder, (1_000_000 + i, 1_000_000 + i))
+    (tmp_path / "target" / "manifest.json").write_text("{}")
+    dbt = KokemusDbtCliResource(
+        project_dir=str(tmp_path), dbt_executable=f"{Path(sys.executable).parent}/dbt"
+    )
+    op = SimpleNamespace(name="dbt_models")
+    context = SimpleNamespace(
+        op_execution_context=SimpleNamespace(op=op), run=SimpleNamespace(run_id="f00dfeed-1")
+    )
+    path = dbt._get_unique_target_path(context=context)
+    assert path.name.startswith("dbt_models-f00dfee-")
+    left = sorted(p.name for p in (tmp_path / "target").iterdir())
+    kept = [f"dbt_models-run{i:04d}-abcdefg" for i in range(8 - KEPT_TARGET_FOLDERS + 1, 8)]
+    others = [f"dbt_after_analytics-run{i:04d}-abcdefg" for i in range(8)]
+    assert left == sorted([*kept, *others, "manifest.json"])
+    assert KEPT_TARGET_FOLDERS == 5

@@ -1,6 +1,7 @@
 """dbt models, seeds and tests as Dagster assets and asset checks, in one graph with raw assets."""
 
 import importlib.metadata
+import shutil
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -95,6 +96,11 @@ def dbt_models(
 
 _swap_lock = threading.Lock()
 
+# dagster-dbt gives each dbt step a target folder of its own (`target/<op>-<run>-<id>`: the
+# step's run_results.json, compiled SQL, and dbt's debug log, ~12 MB a `dbt_models` step) and
+# never removes one. The newest few per op are kept to read after a failure; the rest go.
+KEPT_TARGET_FOLDERS = 5
+
 
 class KokemusDbtCliResource(DbtCliResource):
     """dagster-dbt's resource, running dbt in this process where it can
@@ -114,6 +120,20 @@ class KokemusDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
         return None
+
+    def _get_unique_target_path(self, *, context: Any) -> Path:
+        path = super()._get_unique_target_path(context=context)
+        if context is not None:
+            folder = Path(self.project_dir) / path.parent
+            op_name = context.op_execution_context.op.name
+            older = sorted(
+                (p for p in folder.glob(f"{op_name}-*-*") if p.is_dir()),
+                key=lambda p: p.stat().st_mtime,
+                reverse=True,
+            )
+            for stale in older[KEPT_TARGET_FOLDERS - 1 :]:  # room for this step's own
+                shutil.rmtree(stale, ignore_errors=True)
+        return path
 
     def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:  # type: ignore[override]
         """DbtCliResource.cli, whose `DbtCliInvocation.run` (where dagster-dbt starts dbt's
