@@ -264,3 +264,19 @@ def test_each_dbt_op_keeps_its_newest_target_folders(tmp_path: Path) -> None:
     others = [f"dbt_after_analytics-run{i:04d}-abcdefg" for i in range(8)]
     assert left == sorted([*kept, *others, "manifest.json"])
     assert KEPT_TARGET_FOLDERS == 5
+
+
+def test_a_kept_parse_is_keyed_by_run_project_and_vars(tmp_path: Path) -> None:
+    from orchestration.defs.transform.dbt_in_process import _manifest_key
+
+    build = ["/venv/bin/dbt", "build", "--select", "a"]
+    assert _manifest_key(None, tmp_path, build) is None
+    assert _manifest_key("r1", tmp_path, build) == ("r1", str(tmp_path.resolve()))
+    with_vars = [*build, "--vars", "{x: 1}"]
+    assert _manifest_key("r1", tmp_path, with_vars) == (
+        "r1",
+        str(tmp_path.resolve()),
+        "--vars",
+        "{x: 1}",
+    )
+    assert _manifest_key("r1", tmp_path, [*build, "--vars={x: 2}"])[-1] == "--vars={x: 2}"

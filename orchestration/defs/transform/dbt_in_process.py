@@ -108,7 +108,9 @@ def _manifest_key(
     None outside a run: nothing says the project's files stay as they are."""
     if run_id is None:
         return None
-    shaping = [a for i, a in enumerate(args) if a.startswith("--vars") or args[i - 1] == "--vars"]
+    shaping = [
+        a for i, a in enumerate(args) if a.startswith("--vars") or (i and args[i - 1] == "--vars")
+    ]
     return (run_id, str(project_dir.resolve()), *shaping)
 
 
