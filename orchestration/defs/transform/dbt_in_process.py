@@ -238,39 +238,26 @@ class InProcessDbtCliInvocation(DbtCliInvocation):
         dbt_project: Any = None,
     ) -> DbtCliInvocation:
         reason = why_not_in_process(args, env, project_dir, caller_cwd.get() or Path.cwd())
+        shared = {
+            "manifest": manifest,
+            "dagster_dbt_translator": dagster_dbt_translator,
+            "project_dir": project_dir,
+            "target_path": target_path,
+            "raise_on_error": raise_on_error,
+            "context": context,
+            "adapter": adapter,
+            "cli_version": cli_version,
+        }
         if reason is not None:
             if context is not None:
                 context.log.info(f"dbt runs as a subprocess: {reason}.")
-            return DbtCliInvocation.run(
-                args=args,
-                env=env,
-                manifest=manifest,
-                dagster_dbt_translator=dagster_dbt_translator,
-                project_dir=project_dir,
-                target_path=target_path,
-                raise_on_error=raise_on_error,
-                context=context,
-                adapter=adapter,
-                cli_version=cli_version,
-                dbt_project=dbt_project,
-            )
+            return DbtCliInvocation.run(args=args, env=env, dbt_project=dbt_project, **shared)
         _copy_partial_parse(project_dir, target_path)
         run_id = getattr(context, "run_id", None) if context is not None else None
         process = InProcessDbt(
             args, dbt_arguments(args, env), _manifest_key(run_id, project_dir, args)
         )
-        return cls(
-            process=process,  # type: ignore[arg-type]
-            manifest=manifest,
-            project=dbt_project,
-            dagster_dbt_translator=dagster_dbt_translator,
-            project_dir=project_dir,
-            target_path=target_path,
-            raise_on_error=raise_on_error,
-            context=context,
-            adapter=adapter,
-            cli_version=cli_version,
-        )
+        return cls(process=process, project=dbt_project, **shared)  # type: ignore[arg-type]
 
 
 def _copy_partial_parse(project_dir: Path, target_path: Path) -> None:
