@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -238,7 +239,8 @@ def test_dagster_dbts_environment_becomes_flags() -> None:
 
 def test_each_dbt_op_keeps_its_newest_target_folders(tmp_path: Path) -> None:
     """dagster-dbt never removes a step's target folder (~12 MB each); the resource keeps the
-    newest KEPT_TARGET_FOLDERS - 1 per op, and the new step's makes KEPT_TARGET_FOLDERS."""
+    newest KEPT_TARGET_FOLDERS - 1 per op (the new step's makes KEPT_TARGET_FOLDERS) and every
+    folder of the last day (another run may be using it)."""
     from types import SimpleNamespace
 
     from orchestration.defs.transform.dbt import KEPT_TARGET_FOLDERS
@@ -249,6 +251,11 @@ def test_each_dbt_op_keeps_its_newest_target_folders(tmp_path: Path) -> None:
             folder = tmp_path / "target" / f"{op}-run{i:04d}-abcdefg"
             folder.mkdir(parents=True)
             os.utime(folder, (1_000_000 + i, 1_000_000 + i))
+    recent = tmp_path / "target" / "dbt_models-0recent-abcdefg"
+    recent.mkdir()
+    os.utime(recent, (time.time() - 3600, time.time() - 3600))
+    for i in range(4, 8):  # the newest four: 0recent is fifth, kept by the day rule alone
+        os.utime(tmp_path / "target" / f"dbt_models-run{i:04d}-abcdefg", (time.time(),) * 2)
     (tmp_path / "target" / "manifest.json").write_text("{}")
     dbt = KokemusDbtCliResource(
         project_dir=str(tmp_path), dbt_executable=f"{Path(sys.executable).parent}/dbt"
@@ -260,7 +267,9 @@ def test_each_dbt_op_keeps_its_newest_target_folders(tmp_path: Path) -> None:
     path = dbt._get_unique_target_path(context=context)
     assert path.name.startswith("dbt_models-f00dfee-")
     left = sorted(p.name for p in (tmp_path / "target").iterdir())
-    kept = [f"dbt_models-run{i:04d}-abcdefg" for i in range(8 - KEPT_TARGET_FOLDERS + 1, 8)]
+    # Beyond the newest four (run0004-0007, now): 0recent (an hour ago) stays, the 1970 go.
+    kept = ["dbt_models-0recent-abcdefg"]
+    kept += [f"dbt_models-run{i:04d}-abcdefg" for i in range(8 - KEPT_TARGET_FOLDERS + 1, 8)]
     others = [f"dbt_after_analytics-run{i:04d}-abcdefg" for i in range(8)]
     assert left == sorted([*kept, *others, "manifest.json"])
     assert KEPT_TARGET_FOLDERS == 5

@@ -4,6 +4,7 @@ import importlib.metadata
 import shutil
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -98,8 +99,11 @@ _swap_lock = threading.Lock()
 
 # dagster-dbt gives each dbt step a target folder of its own (`target/<op>-<run>-<id>`: the
 # step's run_results.json, compiled SQL, and dbt's debug log, ~12 MB a `dbt_models` step) and
-# never removes one. The newest few per op are kept to read after a failure; the rest go.
+# never removes one. The newest few per op are kept to read after a failure, and every folder
+# of the last day: runs on other warehouses (the test suite's workers, say) share `target/`,
+# and one of them may be reading or writing its folder right now.
 KEPT_TARGET_FOLDERS = 5
+KEPT_TARGET_SECONDS = 24 * 3600
 
 
 class KokemusDbtCliResource(DbtCliResource):
@@ -131,8 +135,10 @@ class KokemusDbtCliResource(DbtCliResource):
                 key=lambda p: p.stat().st_mtime,
                 reverse=True,
             )
+            day_ago = time.time() - KEPT_TARGET_SECONDS
             for stale in older[KEPT_TARGET_FOLDERS - 1 :]:  # room for this step's own
-                shutil.rmtree(stale, ignore_errors=True)
+                if stale.stat().st_mtime < day_ago:
+                    shutil.rmtree(stale, ignore_errors=True)
         return path
 
     def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:  # type: ignore[override]
