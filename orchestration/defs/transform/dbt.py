@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -130,14 +131,14 @@ class KokemusDbtCliResource(DbtCliResource):
         if context is not None:
             folder = Path(self.project_dir) / path.parent
             op_name = context.op_execution_context.op.name
-            older = sorted(
-                (p for p in folder.glob(f"{op_name}-*-*") if p.is_dir()),
-                key=lambda p: p.stat().st_mtime,
-                reverse=True,
-            )
+            ages = []
+            for other in folder.glob(f"{op_name}-*-*"):
+                with suppress(OSError):  # another process may be removing it right now
+                    ages.append((other.stat().st_mtime, other))
+            ages.sort(reverse=True)
             day_ago = time.time() - KEPT_TARGET_SECONDS
-            for stale in older[KEPT_TARGET_FOLDERS - 1 :]:  # room for this step's own
-                if stale.stat().st_mtime < day_ago:
+            for mtime, stale in ages[KEPT_TARGET_FOLDERS - 1 :]:  # room for this step's own
+                if mtime < day_ago and stale.is_dir():
                     shutil.rmtree(stale, ignore_errors=True)
         return path
 
