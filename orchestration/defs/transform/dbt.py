@@ -142,7 +142,7 @@ class KokemusDbtCliResource(DbtCliResource):
                     shutil.rmtree(stale, ignore_errors=True)
         return path
 
-    def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:  # type: ignore[override]
+    def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:
         """DbtCliResource.cli, whose `DbtCliInvocation.run` (where dagster-dbt starts dbt's
         subprocess) is InProcessDbtCliInvocation's for the call. dagster-dbt builds the
         invocation inside `cli` with no hook to choose its class, so the module's name is

@@ -182,19 +182,16 @@ class InProcessDbt:
             self.returncode = 1  # dbt ran and something failed; its events said what
         except requires.ExceptionExit:
             self.returncode = 2  # dbt stopped on an error; its events said what
-        except BaseException as error:  # noqa: BLE001 — as dbt's command line reports it
+        except BaseException as error:  # whatever stopped dbt: a line, as its CLI prints it
             self.returncode = 2
             self.stdout.put(f"dbt stopped: {type(error).__name__}: {error}".encode())
         finally:
             parsed = ctx.obj.get("manifest") if ctx is not None and ctx.obj else None
             if key is not None and isinstance(parsed, Manifest):
                 with _manifest_lock:
-                    _kept_manifest = (self._manifest_key, parsed)
+                    _kept_manifest = (key, parsed)
             _close_warehouse()
             self.stdout.put(None)
-
-    def poll(self) -> int | None:
-        return None if self._thread.is_alive() else self.returncode
 
     def wait(self, timeout: float | None = None) -> int | None:
         self._thread.join(timeout)
@@ -223,7 +220,7 @@ class InProcessDbtCliInvocation(DbtCliInvocation):
     """dagster-dbt's invocation with the subprocess replaced by `InProcessDbt` where it can be."""
 
     @classmethod
-    def run(  # type: ignore[override]
+    def run(
         cls,
         args: Sequence[str],
         env: dict[str, str],
