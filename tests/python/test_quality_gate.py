@@ -125,19 +125,24 @@ def test_expectations_read_each_load_once_and_remember_failures(tmp_path: Path) 
     cleared = validate(con, "survey_responses", batch_rows=2)
     assert (nps(cleared).success, nps(cleared).element_count) == (True, 5)
 
-    # A load larger than a batch is validated in slices by a hash of its key: a key sent
-    # twice within the load lands in one slice, so the per-load uniqueness still sees it.
-    for line, response_id in enumerate(["D1", "D2", "D3", "D1", "D4"], start=2):
+    # A load larger than a batch forms a batch of its own; its key sent twice is found, and
+    # a key missing is the not-null expectation's finding, not a duplicate of another missing
+    # one (as in dbt's unique test).
+    for line, response_id in enumerate(["D1", "D2", "D3", "D1", "D4", None, None], start=2):
         con.execute(
             "insert into raw.survey_responses (response_id, responded_at, nps_score, ces_scale, "
             "_load_id, _file, _line) values (?, now(), 5, '1-7', 5, 'g.csv', ?)",
             [response_id, line],
         )
-    sliced = validate(con, "survey_responses", batch_rows=2)
-    unique = next(o for o in sliced if o.expectation.kind == "ExpectCompoundColumnsToBeUnique")
-    assert (unique.success, unique.unexpected_count, nps(sliced).element_count) == (False, 2, 10)
-    slices = con.execute(
+    big = validate(con, "survey_responses", batch_rows=2)
+    unique = next(o for o in big if o.expectation.kind == "ExpectCompoundColumnsToBeUnique")
+    assert (unique.success, unique.unexpected_count, nps(big).element_count) == (False, 2, 12)
+    assert unique.examples == ["{'response_id': 'D1', '_load_id': 5}"] * 2
+    key = next(o for o in big if o.expectation.label.endswith("NotBeNull(response_id)"))
+    assert (key.success, key.unexpected_count, key.examples) == (False, 2, ["None", "None"])
+    assert batches() == 5
+    rows = con.execute(
         "select count(*) from ops.expectation_results where load_ids = [5]"
     ).fetchall()[0][0]
-    assert slices == 3 * len(SUITES["survey_responses"])  # ceil(5 / 2) slices
+    assert rows == len(SUITES["survey_responses"])  # one validation of the whole load
     con.close()

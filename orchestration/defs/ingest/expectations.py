@@ -147,9 +147,11 @@ def _context() -> Any:
     return context
 
 
-# Rows per Great Expectations batch: loads are validated in groups up to this size, so the
-# pandas frame GE works on stays bounded however large the raw table grows.
-BATCH_ROWS = 1_000_000
+# Rows per Great Expectations batch: consecutive new loads are validated together up to this
+# size (one validation, each expectation a query over the batch) and their outcome is kept per
+# batch. The data stays in DuckDB, so the size bounds no memory; it bounds how much a replaced
+# load drags along (the other loads of its batch are validated again with its successor).
+BATCH_ROWS = 10_000_000
 
 RESULTS_DDL = """
 create table if not exists ops.expectation_results (
@@ -187,14 +189,6 @@ def _batches(loads: list[tuple[int, int]], limit: int) -> list[tuple[list[int], 
     return batches
 
 
-def _slice_key(table: str) -> str:
-    """The columns that a per-load uniqueness expectation groups by (else the line number)."""
-    for spec in SUITES[table]:
-        if spec.kind == "ExpectCompoundColumnsToBeUnique":
-            return ", ".join(f'"{c}"' for c in spec.kwargs["column_list"] if c != "_load_id")
-    return "_line"
-
-
 def validate(
     con: duckdb.DuckDBPyConnection, table: str, batch_rows: int = BATCH_ROWS
 ) -> list[Outcome]:
@@ -219,31 +213,27 @@ def validate(
         """,
         [table, version],
     ).fetchall()
-    for batch, rows in _batches(loads, batch_rows):
-        # A load larger than a batch is split into slices by a hash of its key, so the rows of
-        # one key share a slice and "unique within the load" still sees every duplicate.
-        slices = -(-rows // batch_rows)
-        outcomes = [_validate_batch(con, table, batch, i, slices) for i in range(slices)]
-        con.execute("begin")  # all slices of a batch, or none: a half-validated load is redone
-        for part in outcomes:
-            for index, outcome in enumerate(part):
-                con.execute(
-                    "insert into ops.expectation_results (source, suite_version, load_ids, "
-                    "expectation_index, expectation, blocking, success, element_count, "
-                    "unexpected_count, examples) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        table,
-                        version,
-                        batch,
-                        index,
-                        outcome.expectation.label,
-                        outcome.expectation.blocking,
-                        outcome.success,
-                        outcome.element_count,
-                        outcome.unexpected_count,
-                        [str(x) for x in outcome.examples],
-                    ],
-                )
+    for batch, _rows in _batches(loads, batch_rows):
+        outcomes = _validate_batch(con, table, batch)
+        con.execute("begin")  # the whole batch or nothing: a half-recorded batch is redone
+        for index, outcome in enumerate(outcomes):
+            con.execute(
+                "insert into ops.expectation_results (source, suite_version, load_ids, "
+                "expectation_index, expectation, blocking, success, element_count, "
+                "unexpected_count, examples) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    table,
+                    version,
+                    batch,
+                    index,
+                    outcome.expectation.label,
+                    outcome.expectation.blocking,
+                    outcome.success,
+                    outcome.element_count,
+                    outcome.unexpected_count,
+                    [str(x) for x in outcome.examples],
+                ],
+            )
         con.execute("commit")
     # Only loads still in raw count (a test or an operator may have removed some).
     summary = dict(
@@ -272,21 +262,56 @@ def validate(
     ]
 
 
+@cache
+def _kept_connection() -> type:
+    """duckdb_engine's DBAPI connection class, for cursors of the pipeline's DuckDB connection.
+
+    Great Expectations runs each metric query, leaves the SQLAlchemy connection (which closes
+    or rolls back the DBAPI connection) and only then fetches the rows. Drivers that buffer
+    results allow that; a DuckDB cursor drops its result on close or rollback. So both wait
+    until the validation is over: `_validate_batch` closes every cursor it handed out.
+    (The queries only read, so there is nothing to roll back.) Imported here, not at module
+    level: SQLAlchemy is only needed when a check runs.
+    """
+    import duckdb_engine
+
+    class KeptConnection(duckdb_engine.ConnectionWrapper):  # type: ignore[misc]
+        def close(self) -> None:
+            pass
+
+        def rollback(self) -> None:
+            pass
+
+    return KeptConnection
+
+
+def _raised(exception_info: dict[str, Any]) -> str | None:
+    """The message of an exception GE caught while computing an expectation's metrics, if any.
+
+    GE reports it either flat or per metric ({metric id: {"raised_exception": ...}})."""
+    for info in [exception_info, *exception_info.values()]:
+        if isinstance(info, dict) and info.get("raised_exception"):
+            return str(info.get("exception_message"))
+    return None
+
+
 def _validate_batch(
-    con: duckdb.DuckDBPyConnection, table: str, load_ids: list[int], part: int, parts: int
+    con: duckdb.DuckDBPyConnection, table: str, load_ids: list[int]
 ) -> list[Outcome]:
-    """Run the table's suite on slice `part` of `parts` of the given loads' rows; outcomes in
-    suite order."""
+    """Run the table's suite on the given loads' rows, in DuckDB; outcomes in suite order.
+
+    Great Expectations' SQL datasource (SQLAlchemy through duckdb_engine, on cursors of `con`:
+    a second connection to the warehouse file would be refused while the pipeline holds it)
+    turns each expectation into queries over the batch; no rows leave DuckDB except the
+    examples of a failure.
+    """
     import great_expectations as gx
+    import sqlalchemy as sa
 
     suite_spec = SUITES[table]
     cols = ", ".join(f'"{c}"' for c in _columns(suite_spec))
-    in_slice = f"and hash({_slice_key(table)}) % {parts} = {part}" if parts > 1 else ""
-    frame = con.execute(
-        f"select {cols} from raw.{table} "
-        f"where _load_id in (select unnest(?::integer[])) {in_slice}",
-        [load_ids],
-    ).df()
+    ids = ", ".join(str(int(i)) for i in load_ids)
+    query = f"select {cols} from raw.{table} where _load_id in ({ids})"
     context = _context()
     name = f"raw_{table}"
     for existing in [s.name for s in context.suites.all()]:
@@ -297,26 +322,37 @@ def _validate_batch(
         suite.add_expectation(
             getattr(gx.expectations, spec.kind)(**spec.kwargs, meta={"index": index})
         )
+    cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def connect() -> Any:
+        cursors.append(con.cursor())
+        return _kept_connection()(cursors[-1])
+
+    source = context.data_sources.add_or_update_sql(
+        name,
+        connection_string="duckdb:///:memory:",  # unused: `creator` makes the connections
+        kwargs={"creator": connect, "poolclass": sa.pool.NullPool},
+    )
     try:
-        source = context.data_sources.get(name)
-    except (KeyError, ValueError):
-        source = context.data_sources.add_pandas(name)
-    asset = next((a for a in source.assets if a.name == table), None) or (
-        source.add_dataframe_asset(table)
-    )
-    batch_definition = next((b for b in asset.batch_definitions if b.name == "whole"), None) or (
-        asset.add_batch_definition_whole_dataframe("whole")
-    )
-    result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(suite)
+        batch = source.add_query_asset(table, query=query).add_batch_definition_whole_table("whole")
+        result = batch.get_batch().validate(suite)
+    finally:
+        for cursor in cursors:
+            cursor.close()
+        context.data_sources.delete(name)
     outcomes = []
     for item in result.results:
         spec = suite_spec[item.expectation_config.meta["index"]]
         details = item.result or {}
+        if (error := _raised(item.exception_info or {})) is not None:
+            raise RuntimeError(
+                f"Great Expectations could not evaluate {spec.label} on raw.{table}: {error}"
+            )
         outcomes.append(
             Outcome(
                 spec,
                 bool(item.success),
-                int(details.get("element_count", len(frame)) or 0),
+                int(details.get("element_count", 0) or 0),
                 int(details.get("unexpected_count", 0) or 0),
                 list(details.get("partial_unexpected_list", []) or [])[:5],
             )
