@@ -14,6 +14,7 @@ from orchestration.defs.analytics import drivers as dr
 from orchestration.lib.relative_weights import (
     RelativeWeightsError,
     bootstrap_shares,
+    distinct_rows,
     relative_weights,
     weighted_shares,
 )
@@ -813,3 +814,83 @@ def test_the_r_squared_minimum_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("CX_DRIVERS_MIN_R2", "0.25")
     assert get_settings().drivers_min_r2 == 0.25
     assert min_r2_text(load_locale("fi")) == "0,25"
+
+
+# ------------------------------------------------------- refitting only what changed ---
+
+
+def test_distinct_rows_equal_numpys_row_unique() -> None:
+    rng = np.random.default_rng(8)
+    for rows in (
+        rng.integers(1, 6, size=(5_000, 5)).astype(float),
+        rng.integers(-3, 3, size=(300, 3)) * 0.5,
+        rng.normal(size=(200, 4)),  # every row distinct
+        np.array([[1.0, np.nan], [1.0, np.nan], [0.0, 2.0]]),  # NaN: the row sort
+    ):
+        expected, expected_inverse = np.unique(rows, axis=0, return_inverse=True)
+        patterns, inverse = distinct_rows(rows)
+        assert patterns.tobytes() == expected.tobytes()
+        assert inverse.tolist() == expected_inverse.reshape(-1).tolist()
+
+
+def test_quarters_on_threads_give_the_same_rows_as_one_at_a_time() -> None:
+    con = small_warehouse()
+    try:
+        answers = dr.read_answers(con)
+    finally:
+        con.close()
+    one = dr.driver_weights(answers, 30, workers=1)
+    assert one.height == 20  # 2 quarters x (headline, 2 segments, 2 touchpoints) x 2 drivers
+    assert dr.driver_weights(answers, 30, workers=2).equals(one)
+
+
+def test_a_rerun_refits_only_the_quarters_whose_answers_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dagster as dg
+
+    from orchestration.resources import DuckDBWarehouse
+
+    monkeypatch.setenv("CX_LAKE_DIR", str(tmp_path / "lake"))
+    path = tmp_path / "w.duckdb"
+    memory = small_warehouse()
+    memory.execute(f"attach '{path}' as disk")
+    for table in ("marts.fct_survey_responses", "staging.stg_survey__driver_scores"):
+        memory.execute(f"create schema if not exists disk.{table.split('.')[0]}")
+        memory.execute(f"create table disk.{table} as select * from memory.{table}")
+    memory.close()
+    resources = {"warehouse": DuckDBWarehouse(path=str(path))}
+
+    def run() -> tuple[dict[str, object], pl.DataFrame]:
+        result = dg.materialize([dr.driver_weights_asset], resources=resources)
+        assert result.success
+        (event,) = result.get_asset_materialization_events()
+        metadata = {k: v.value for k, v in event.materialization.metadata.items()}
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            return metadata, con.sql("select * from analytics.driver_weights").pl()
+        finally:
+            con.close()
+
+    first_meta, first = run()
+    assert (first_meta["quarters_kept"], first_meta["quarters_refitted"]) == (0, "2025-Q1, 2025-Q2")
+    again_meta, again = run()
+    assert (again_meta["quarters_kept"], again_meta["quarters_refitted"]) == (2, "none")
+    assert again.equals(first)
+
+    # One rating of 2025-Q2 changes: that quarter is refitted, 2025-Q1's rows are kept, and
+    # the table is what a fit of everything from scratch gives.
+    con = duckdb.connect(str(path))
+    con.execute(
+        "update staging.stg_survey__driver_scores set score = if(score = 5, 1, 5) "
+        "where response_id = 'R100' and driver = 'service'"
+    )
+    scratch = dr.driver_weights(dr.read_answers(con), 30)
+    con.close()
+    changed_meta, changed = run()
+    assert (changed_meta["quarters_kept"], changed_meta["quarters_refitted"]) == (1, "2025-Q2")
+    assert changed.equals(scratch)
+    assert not changed.equals(first)
+    assert changed.filter(pl.col("quarter") == "2025-Q1").equals(
+        first.filter(pl.col("quarter") == "2025-Q1")
+    )

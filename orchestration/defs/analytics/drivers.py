@@ -8,10 +8,13 @@ source('analytics', 'driver_weights') and the mart mart_key_drivers__quarter rea
 (docs/metrics.md "Key drivers").
 """
 
+import hashlib
 import time
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -22,6 +25,7 @@ from dagster_dbt import get_asset_key_for_model
 from orchestration.defs.analytics.tables import replace_table
 from orchestration.defs.publish.partitions import ONCE_PER_RUN
 from orchestration.defs.transform.dbt import dbt_models
+from orchestration.lib import relative_weights as relative_weights_module
 from orchestration.lib.relative_weights import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
@@ -37,6 +41,9 @@ RESPONSES_MODEL = "fct_survey_responses"
 DRIVER_SCORES_MODEL = "stg_survey__driver_scores"
 WEIGHTS_SCHEMA = "analytics"
 WEIGHTS_TABLE = "driver_weights"
+# Per quarter, a fingerprint of what its weights were fitted from: a quarter whose answers,
+# drivers, settings and fitting code are unchanged keeps its rows instead of being refitted.
+INPUTS_TABLE = "driver_weights_inputs"
 DRIVER_WEIGHTS_ASSET_KEY = dg.AssetKey([WEIGHTS_SCHEMA, WEIGHTS_TABLE])
 
 ALL = "all"
@@ -212,32 +219,114 @@ def _finite_or_none(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
+def _quarter_rows(
+    quarter: pl.DataFrame, all_drivers: list[str], min_reportable_n: int, significance_z: float
+) -> list[dict[str, object]]:
+    """The rows of every cell of one quarter (unsorted)."""
+    rows: list[dict[str, object]] = []
+    drivers = [d for d in all_drivers if quarter[d].null_count() < quarter.height]
+    if not drivers:
+        return rows
+    min_n = min_answers(len(drivers), min_reportable_n)
+    name = quarter["quarter"][0]
+    for segment, touchpoint, cell in _cells(quarter):
+        seed = cell_seed(name, segment, touchpoint)
+        for row in fit_cell(cell, drivers, min_n, seed=seed, z=significance_z):
+            row.update(quarter=name, segment=segment, touchpoint=touchpoint)
+            rows.append(row)
+    return rows
+
+
 def driver_weights(
     answers: DriverAnswers,
     min_reportable_n: int,
     significance_z: float = float(DEFAULT_SIGNIFICANCE_Z),
+    workers: int = 1,
 ) -> pl.DataFrame:
     """Every cell of every quarter, one row per driver, in ORDER_BY order.
 
     The drivers of a quarter are those rated at least once in it, so a driver added to the
-    survey later does not empty the complete cases of the quarters before it.
+    survey later does not empty the complete cases of the quarters before it. A quarter's rows
+    depend on its own answers only (each cell has its own bootstrap seed), so quarters are
+    fitted on `workers` threads (numpy's draws and sums run outside the interpreter lock) and
+    give the same numbers as one at a time.
     """
-    rows: list[dict[str, object]] = []
     frame = answers.frame
     if frame.is_empty() or not answers.drivers:
         return pl.DataFrame(schema=WEIGHTS_SCHEMA_POLARS)
-    for quarter in frame.partition_by("quarter", maintain_order=True):
-        drivers = [d for d in answers.drivers if quarter[d].null_count() < quarter.height]
-        if not drivers:
-            continue
-        min_n = min_answers(len(drivers), min_reportable_n)
-        name = quarter["quarter"][0]
-        for segment, touchpoint, cell in _cells(quarter):
-            seed = cell_seed(name, segment, touchpoint)
-            for row in fit_cell(cell, drivers, min_n, seed=seed, z=significance_z):
-                row.update(quarter=name, segment=segment, touchpoint=touchpoint)
-                rows.append(row)
+    quarters = frame.partition_by("quarter", maintain_order=True)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        parts = list(
+            pool.map(
+                lambda q: _quarter_rows(q, answers.drivers, min_reportable_n, significance_z),
+                quarters,
+            )
+        )
+    rows = [row for part in parts for row in part]
     return pl.DataFrame(rows, schema=WEIGHTS_SCHEMA_POLARS).sort(ORDER_BY)
+
+
+def method_version(min_reportable_n: int, significance_z: float) -> str:
+    """What a quarter's weights depend on besides its answers: the settings, the bootstrap
+    constants and the fitting code (this module and relative_weights.py, byte for byte)."""
+    digest = hashlib.sha256()
+    for module in (__file__, relative_weights_module.__file__):
+        digest.update(Path(str(module)).read_bytes())
+    digest.update(repr((min_reportable_n, significance_z)).encode())
+    return digest.hexdigest()[:16]
+
+
+def quarter_fingerprints(answers: DriverAnswers, version: str) -> dict[str, str]:
+    """quarter → a fingerprint of its answers (any order), the drivers and `version`.
+
+    The rows' hashes are summed, so the order answers arrive in does not matter while any
+    changed rating, score, segment, touchpoint or answer added or removed does. (Polars'
+    row hash may change with a Polars upgrade: then every quarter is refitted once.)
+    """
+    if answers.frame.is_empty():
+        return {}
+    columns = [*_ANSWER_COLUMNS, *answers.drivers]
+    hashed = answers.frame.select(
+        pl.col("quarter"),
+        pl.struct(columns).hash(seed=11).alias("h1"),
+        pl.struct(columns).hash(seed=29).alias("h2"),
+    )
+    out: dict[str, str] = {}
+    for (quarter,), part in hashed.partition_by("quarter", as_dict=True).items():
+        sums = [int(part[c].to_numpy().sum(dtype=np.uint64)) for c in ("h1", "h2")]
+        key = f"{version}|{','.join(answers.drivers)}|{part.height}|{sums[0]:x}|{sums[1]:x}"
+        out[str(quarter)] = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return out
+
+
+def kept_quarters(
+    con: duckdb.DuckDBPyConnection, fingerprints: dict[str, str]
+) -> tuple[set[str], pl.DataFrame]:
+    """The quarters whose stored weights were fitted from the same inputs, and those rows."""
+    stored = {
+        (WEIGHTS_SCHEMA, WEIGHTS_TABLE),
+        (WEIGHTS_SCHEMA, INPUTS_TABLE),
+    } <= {
+        (r[0], r[1])
+        for r in con.execute(
+            "select schema_name, table_name from duckdb_tables() where schema_name = ?",
+            [WEIGHTS_SCHEMA],
+        ).fetchall()
+    }
+    if not stored:
+        return set(), pl.DataFrame(schema=WEIGHTS_SCHEMA_POLARS)
+    previous = dict(
+        con.execute(f"select quarter, fingerprint from {WEIGHTS_SCHEMA}.{INPUTS_TABLE}").fetchall()
+    )
+    same = sorted(q for q, f in fingerprints.items() if previous.get(q) == f)
+    if not same:
+        return set(), pl.DataFrame(schema=WEIGHTS_SCHEMA_POLARS)
+    rows = con.sql(
+        f"select {', '.join(quote(c) for c in WEIGHTS_SCHEMA_POLARS)} "
+        f"from {WEIGHTS_SCHEMA}.{WEIGHTS_TABLE} where quarter in (select unnest(?::varchar[]))",
+        params=[same],
+    ).pl()
+    return set(same), rows.cast(WEIGHTS_SCHEMA_POLARS)  # type: ignore[arg-type]
 
 
 def count_not_finite(frame: pl.DataFrame) -> int:
@@ -359,19 +448,45 @@ def driver_weights_asset(
     with warehouse.connect() as con:
         answers = read_answers(con)
         started = time.perf_counter()
-        frame = driver_weights(answers, settings.min_reportable_n, settings.significance_z)
+        fingerprints = quarter_fingerprints(
+            answers, method_version(settings.min_reportable_n, settings.significance_z)
+        )
+        kept, kept_rows = kept_quarters(con, fingerprints)
+        changed = answers.frame.filter(~pl.col("quarter").is_in(sorted(kept)))
+        fitted = driver_weights(
+            DriverAnswers(changed, answers.drivers),
+            settings.min_reportable_n,
+            settings.significance_z,
+            workers=settings.duckdb_threads,
+        )
+        frame = pl.concat([kept_rows, fitted]).sort(ORDER_BY)
         fit_seconds = time.perf_counter() - started
         bad = count_not_finite(frame)
         if bad:
             raise dg.Failure(description=f"{bad} NaN or infinite weights or means; nothing written")
         replace_table(
-            con, WEIGHTS_SCHEMA, WEIGHTS_TABLE, frame, ORDER_BY, lake_dir=get_settings().lake_dir
+            con,
+            WEIGHTS_SCHEMA,
+            WEIGHTS_TABLE,
+            frame,
+            ORDER_BY,
+            lake_dir=settings.lake_dir,
+            companions={
+                INPUTS_TABLE: pl.DataFrame(
+                    sorted(fingerprints.items()),
+                    schema={"quarter": pl.String(), "fingerprint": pl.String()},
+                    orient="row",
+                )
+            },
         )
     metadata = summary_metadata(frame)
     metadata["answers_with_nps"] = answers.frame.height
     metadata["fit_seconds"] = round(fit_seconds, 3)
+    metadata["quarters_refitted"] = ", ".join(sorted(fingerprints.keys() - kept)) or "none"
+    metadata["quarters_kept"] = len(kept)
     context.log.info(
         f"Driver weights: {metadata['cells_fitted']} cells fitted, "
-        f"{metadata['cells_skipped']} skipped, in {fit_seconds:.2f} s"
+        f"{metadata['cells_skipped']} skipped, in {fit_seconds:.2f} s; "
+        f"{len(kept)} of {len(fingerprints)} quarters unchanged since the last fit, kept"
     )
     return dg.MaterializeResult(metadata=metadata, check_results=[estimated_check(frame)])

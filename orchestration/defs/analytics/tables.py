@@ -1,6 +1,6 @@
 """Writing an analytics table back to DuckDB (and the lake), shared by the analytics assets."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -16,21 +16,28 @@ def replace_table(
     frame: pl.DataFrame,
     order_by: Sequence[str] = (),
     lake_dir: Path | None = None,
+    companions: Mapping[str, pl.DataFrame] | None = None,
 ) -> None:
     """Replace `schema.table` by `frame` in one transaction: readers see the old or the new rows.
 
     `order_by` fixes the stored row order, so a rerun writes an identical table. With
     `lake_dir`, the same rows also replace <lake_dir>/<schema>/<table>/part-0.parquet, which
-    the Spark target reads (macros/spark/lake_tables.sql).
+    the Spark target reads (macros/spark/lake_tables.sql). `companions` (table name → rows)
+    replace tables of the same schema in the same transaction (bookkeeping that must never
+    describe other rows than the table's; not written to the lake).
     """
-    view = f"_replace_{table}"
     order = f" order by {', '.join(order_by)}" if order_by else ""
     con.execute("begin transaction")
     try:
         con.execute(f"create schema if not exists {schema}")
-        con.register(view, frame.to_arrow())
-        con.execute(f"create or replace table {schema}.{table} as select * from {view}{order}")
-        con.unregister(view)
+        for name, rows, suffix in [
+            (table, frame, order),
+            *((n, f, "") for n, f in (companions or {}).items()),
+        ]:
+            view = f"_replace_{name}"
+            con.register(view, rows.to_arrow())
+            con.execute(f"create or replace table {schema}.{name} as select * from {view}{suffix}")
+            con.unregister(view)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
