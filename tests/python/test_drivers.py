@@ -844,6 +844,20 @@ def test_quarters_on_threads_give_the_same_rows_as_one_at_a_time() -> None:
     assert dr.driver_weights(answers, 30, workers=2).equals(one)
 
 
+def test_answers_stream_in_the_same_quarters_as_read_whole() -> None:
+    con = small_warehouse()
+    try:
+        whole = dr.read_answers(con)
+        # 7 rows a batch: batches end inside quarters and quarters inside batches.
+        streamed = list(dr.iter_answer_quarters(con, whole.drivers, batch_rows=7))
+    finally:
+        con.close()
+    expected = whole.frame.partition_by("quarter", maintain_order=True)
+    assert [q.height for q in streamed] == [60, 60]
+    assert len(streamed) == len(expected)
+    assert all(a.equals(b) for a, b in zip(streamed, expected, strict=True))
+
+
 def test_a_rerun_refits_only_the_quarters_whose_answers_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import time
 import zlib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,20 +69,28 @@ order by 1
 
 # One row per answer with an NPS score, one column per driver: pivoted in DuckDB, because
 # pulling the long table into Python (4 rows an answer, 40 M rows at 10 M answers) and pivoting
-# there cost minutes and gigabytes. Ordered: each fit sums in a fixed order, so a rerun writes
-# identical numbers.
+# there cost minutes and gigabytes. The ratings are pivoted by response_id alone before the
+# join (response_id is unique in the fact): grouping by every answer column instead needed
+# more than 2 GB of DuckDB memory at 10 M answers. Ordered: each fit sums in a fixed order, so
+# a rerun writes identical numbers.
 ANSWERS_SQL = """
+with pivoted as (
+    select
+        driver_scores.response_id{driver_columns}
+    from staging.{driver_scores} as driver_scores
+    where driver_scores.score is not null
+    group by driver_scores.response_id
+)
 select
     responses.response_id,
     responses.quarter,
     responses.segment,
     responses.touchpoint,
-    responses.nps_score{driver_columns}
+    responses.nps_score{driver_values}
 from marts.{responses} as responses
-left join staging.{driver_scores} as driver_scores
-    on driver_scores.response_id = responses.response_id and driver_scores.score is not null
+left join pivoted
+    on pivoted.response_id = responses.response_id
 where responses.nps_score is not null
-group by all
 order by responses.quarter, responses.response_id
 """
 
@@ -123,11 +131,9 @@ def min_answers(n_drivers: int, min_reportable_n: int) -> int:
     return max(min_reportable_n, ANSWERS_PER_DRIVER * n_drivers)
 
 
-def read_answers(con: duckdb.DuckDBPyConnection) -> DriverAnswers:
-    """The answers with an NPS score, the long staging driver table pivoted to one column each.
-
-    The set of drivers is whatever driver_<name> columns the exports carried, not a fixed list.
-    """
+def read_drivers(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The drivers rated with an NPS answer: whatever driver_<name> columns the exports carried,
+    not a fixed list."""
     drivers = [row[0] for row in con.execute(DRIVERS_SQL).fetchall()]
     clashes = set(drivers) & set(_ANSWER_COLUMNS)
     if clashes:
@@ -135,15 +141,53 @@ def read_answers(con: duckdb.DuckDBPyConnection) -> DriverAnswers:
             description=f"driver names clash with answer columns: {sorted(clashes)}; "
             "rename the driver_<name> columns in the export"
         )
+    return drivers
+
+
+def answers_sql(drivers: list[str]) -> str:
+    """ANSWERS_SQL with one column per driver."""
     columns = "".join(
         f",\n    max(driver_scores.score) filter (where driver_scores.driver = {literal(d)}) "
         f"as {quote(d)}"
         for d in drivers
     )
-    sql = ANSWERS_SQL.format(
-        driver_columns=columns, responses=RESPONSES_MODEL, driver_scores=DRIVER_SCORES_MODEL
+    values = "".join(f",\n    pivoted.{quote(d)}" for d in drivers)
+    return ANSWERS_SQL.format(
+        driver_columns=columns,
+        driver_values=values,
+        responses=RESPONSES_MODEL,
+        driver_scores=DRIVER_SCORES_MODEL,
     )
-    return DriverAnswers(con.sql(sql).pl(), drivers)
+
+
+def read_answers(con: duckdb.DuckDBPyConnection) -> DriverAnswers:
+    """The answers with an NPS score, the long staging driver table pivoted to one column each."""
+    drivers = read_drivers(con)
+    return DriverAnswers(con.sql(answers_sql(drivers)).pl(), drivers)
+
+
+def iter_answer_quarters(
+    con: duckdb.DuckDBPyConnection, drivers: list[str], batch_rows: int = 100_000
+) -> Iterator[pl.DataFrame]:
+    """`read_answers`' rows one quarter at a time, in quarter order: the same frames as
+    partitioning its frame by quarter, without holding every quarter in memory at once (10 M
+    answers are about a gigabyte in Python)."""
+    reader = con.sql(answers_sql(drivers)).to_arrow_reader(batch_rows)
+    pending: list[pl.DataFrame] = []
+    for batch in reader:
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        while frame.height:
+            quarter = frame["quarter"][0]
+            if pending and pending[0]["quarter"][0] != quarter:
+                yield pl.concat(pending)
+                pending = []
+            ends = (frame["quarter"] != quarter).arg_true()
+            cut = int(ends[0]) if ends.len() else frame.height
+            pending.append(frame[:cut])
+            frame = frame[cut:]
+    if pending:
+        yield pl.concat(pending)
 
 
 def _cells(quarter: pl.DataFrame) -> Iterator[tuple[str, str, pl.DataFrame]]:
@@ -276,57 +320,102 @@ def method_version(min_reportable_n: int, significance_z: float) -> str:
     return digest.hexdigest()[:16]
 
 
-def quarter_fingerprints(answers: DriverAnswers, version: str) -> dict[str, str]:
-    """quarter → a fingerprint of its answers (any order), the drivers and `version`.
+def quarter_fingerprint(quarter: pl.DataFrame, drivers: list[str], version: str) -> str:
+    """A fingerprint of one quarter's answers (in any order), the drivers and `version`.
 
     The rows' hashes are summed, so the order answers arrive in does not matter while any
     changed rating, score, segment, touchpoint or answer added or removed does. (Polars'
     row hash may change with a Polars upgrade: then every quarter is refitted once.)
     """
-    if answers.frame.is_empty():
-        return {}
-    columns = [*_ANSWER_COLUMNS, *answers.drivers]
-    hashed = answers.frame.select(
-        pl.col("quarter"),
+    columns = [*_ANSWER_COLUMNS, *drivers]
+    hashed = quarter.select(
         pl.struct(columns).hash(seed=11).alias("h1"),
         pl.struct(columns).hash(seed=29).alias("h2"),
     )
-    out: dict[str, str] = {}
-    for (quarter,), part in hashed.partition_by("quarter", as_dict=True).items():
-        sums = [int(part[c].to_numpy().sum(dtype=np.uint64)) for c in ("h1", "h2")]
-        key = f"{version}|{','.join(answers.drivers)}|{part.height}|{sums[0]:x}|{sums[1]:x}"
-        out[str(quarter)] = hashlib.sha256(key.encode()).hexdigest()[:32]
-    return out
+    sums = [int(hashed[c].to_numpy().sum(dtype=np.uint64)) for c in ("h1", "h2")]
+    key = f"{version}|{','.join(drivers)}|{quarter.height}|{sums[0]:x}|{sums[1]:x}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def kept_quarters(
-    con: duckdb.DuckDBPyConnection, fingerprints: dict[str, str]
-) -> tuple[set[str], pl.DataFrame]:
-    """The quarters whose stored weights were fitted from the same inputs, and those rows."""
-    stored = {
-        (WEIGHTS_SCHEMA, WEIGHTS_TABLE),
-        (WEIGHTS_SCHEMA, INPUTS_TABLE),
-    } <= {
-        (r[0], r[1])
+def stored_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """quarter → fingerprint of the stored weights' inputs (none before the first fit)."""
+    present = {
+        r[0]
         for r in con.execute(
-            "select schema_name, table_name from duckdb_tables() where schema_name = ?",
-            [WEIGHTS_SCHEMA],
+            "select table_name from duckdb_tables() where schema_name = ?", [WEIGHTS_SCHEMA]
         ).fetchall()
     }
-    if not stored:
-        return set(), pl.DataFrame(schema=WEIGHTS_SCHEMA_POLARS)
-    previous = dict(
+    if not {WEIGHTS_TABLE, INPUTS_TABLE} <= present:
+        return {}
+    return dict(
         con.execute(f"select quarter, fingerprint from {WEIGHTS_SCHEMA}.{INPUTS_TABLE}").fetchall()
     )
-    same = sorted(q for q, f in fingerprints.items() if previous.get(q) == f)
-    if not same:
-        return set(), pl.DataFrame(schema=WEIGHTS_SCHEMA_POLARS)
+
+
+def kept_rows(con: duckdb.DuckDBPyConnection, quarters: list[str]) -> pl.DataFrame:
+    """The stored weights of `quarters`."""
+    if not quarters:
+        return pl.DataFrame(schema=WEIGHTS_SCHEMA_POLARS)
     rows = con.sql(
         f"select {', '.join(quote(c) for c in WEIGHTS_SCHEMA_POLARS)} "
         f"from {WEIGHTS_SCHEMA}.{WEIGHTS_TABLE} where quarter in (select unnest(?::varchar[]))",
-        params=[same],
+        params=[quarters],
     ).pl()
-    return set(same), rows.cast(WEIGHTS_SCHEMA_POLARS)  # type: ignore[arg-type]
+    return rows.cast(WEIGHTS_SCHEMA_POLARS)  # type: ignore[arg-type]
+
+
+@dataclass
+class Refit:
+    """What `refit_changed_quarters` did: the weights, and which quarters it fitted or kept."""
+
+    frame: pl.DataFrame
+    fingerprints: dict[str, str]
+    fitted: list[str]
+    kept: list[str]
+    answers: int
+
+
+def refit_changed_quarters(
+    con: duckdb.DuckDBPyConnection,
+    min_reportable_n: int,
+    significance_z: float,
+    workers: int = 1,
+) -> Refit:
+    """Every quarter's weights: stored rows where its fingerprint is unchanged, else fitted.
+
+    Answers stream in one quarter at a time; at most `workers` quarters are being fitted (on
+    threads) while the next is read, so memory holds a few quarters, not all of them. Each
+    quarter's rows depend on its own answers only, so the result equals `driver_weights` on
+    everything.
+    """
+    drivers = read_drivers(con)
+    version = method_version(min_reportable_n, significance_z)
+    previous = stored_fingerprints(con)
+    fingerprints: dict[str, str] = {}
+    kept: list[str] = []
+    fitted: list[str] = []
+    parts: list[list[dict[str, object]]] = []
+    answers = 0
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        running: list[Future[list[dict[str, object]]]] = []
+        for quarter in iter_answer_quarters(con, drivers) if drivers else iter(()):
+            name = str(quarter["quarter"][0])
+            answers += quarter.height
+            fingerprints[name] = quarter_fingerprint(quarter, drivers, version)
+            if previous.get(name) == fingerprints[name]:
+                kept.append(name)
+                continue
+            fitted.append(name)
+            running.append(
+                pool.submit(_quarter_rows, quarter, drivers, min_reportable_n, significance_z)
+            )
+            del quarter
+            while len(running) >= max(1, workers):
+                parts.append(running.pop(0).result())
+        parts.extend(f.result() for f in running)
+    rows = [row for part in parts for row in part]
+    frame = pl.concat([kept_rows(con, kept), pl.DataFrame(rows, schema=WEIGHTS_SCHEMA_POLARS)])
+    return Refit(frame.sort(ORDER_BY), fingerprints, fitted, kept, answers)
 
 
 def count_not_finite(frame: pl.DataFrame) -> int:
@@ -446,20 +535,11 @@ def driver_weights_asset(
 ) -> dg.MaterializeResult:
     settings = get_settings()
     with warehouse.connect() as con:
-        answers = read_answers(con)
         started = time.perf_counter()
-        fingerprints = quarter_fingerprints(
-            answers, method_version(settings.min_reportable_n, settings.significance_z)
+        refit = refit_changed_quarters(
+            con, settings.min_reportable_n, settings.significance_z, settings.duckdb_threads
         )
-        kept, kept_rows = kept_quarters(con, fingerprints)
-        changed = answers.frame.filter(~pl.col("quarter").is_in(sorted(kept)))
-        fitted = driver_weights(
-            DriverAnswers(changed, answers.drivers),
-            settings.min_reportable_n,
-            settings.significance_z,
-            workers=settings.duckdb_threads,
-        )
-        frame = pl.concat([kept_rows, fitted]).sort(ORDER_BY)
+        frame = refit.frame
         fit_seconds = time.perf_counter() - started
         bad = count_not_finite(frame)
         if bad:
@@ -473,20 +553,21 @@ def driver_weights_asset(
             lake_dir=settings.lake_dir,
             companions={
                 INPUTS_TABLE: pl.DataFrame(
-                    sorted(fingerprints.items()),
+                    sorted(refit.fingerprints.items()),
                     schema={"quarter": pl.String(), "fingerprint": pl.String()},
                     orient="row",
                 )
             },
         )
     metadata = summary_metadata(frame)
-    metadata["answers_with_nps"] = answers.frame.height
+    metadata["answers_with_nps"] = refit.answers
     metadata["fit_seconds"] = round(fit_seconds, 3)
-    metadata["quarters_refitted"] = ", ".join(sorted(fingerprints.keys() - kept)) or "none"
-    metadata["quarters_kept"] = len(kept)
+    metadata["quarters_refitted"] = ", ".join(refit.fitted) or "none"
+    metadata["quarters_kept"] = len(refit.kept)
     context.log.info(
         f"Driver weights: {metadata['cells_fitted']} cells fitted, "
         f"{metadata['cells_skipped']} skipped, in {fit_seconds:.2f} s; "
-        f"{len(kept)} of {len(fingerprints)} quarters unchanged since the last fit, kept"
+        f"{len(refit.kept)} of {len(refit.fingerprints)} quarters unchanged since the last fit, "
+        "kept"
     )
     return dg.MaterializeResult(metadata=metadata, check_results=[estimated_check(frame)])
