@@ -181,14 +181,14 @@ KEY = ["quarter", "segment", "touchpoint", "driver"]
 
 
 def small_warehouse() -> duckdb.DuckDBPyConnection:
-    """fct_survey_responses + stg_survey__driver_scores for two quarters, in memory.
+    """int_survey_responses__scored + stg_survey__driver_scores for two quarters, in memory.
 
     Segment B has 20 answers a quarter (below max(30, 10 × 2)); web has one answer without a
     price rating each quarter, so its complete answers are one fewer than its answers.
     """
     x, y = correlated(120, 2, 11)
     con = duckdb.connect()
-    con.execute("create schema marts")
+    con.execute("create schema intermediate")
     con.execute("create schema staging")
     responses = pl.DataFrame(
         {
@@ -214,7 +214,9 @@ def small_warehouse() -> duckdb.DuckDBPyConnection:
     ).filter(~((pl.col("driver") == "price") & pl.col("response_id").is_in(["R000", "R060"])))
     con.register("responses_frame", responses.to_arrow())
     con.register("scores_frame", scores.to_arrow())
-    con.execute("create table marts.fct_survey_responses as select * from responses_frame")
+    con.execute(
+        "create table intermediate.int_survey_responses__scored as select * from responses_frame"
+    )
     con.execute("create table staging.stg_survey__driver_scores as select * from scores_frame")
     return con
 
@@ -270,7 +272,7 @@ def unfittable_warehouse(path: Path) -> None:
             rows.append((rid, quarter, "A", "web", nps))
             scores += [(rid, "service", service), (rid, "price", price)]
     con = duckdb.connect(str(path))
-    con.execute("create schema marts")
+    con.execute("create schema intermediate")
     con.execute("create schema staging")
     responses = pl.DataFrame(
         rows, schema=["response_id", "quarter", "segment", "touchpoint", "nps_score"], orient="row"
@@ -278,7 +280,9 @@ def unfittable_warehouse(path: Path) -> None:
     driver_scores = pl.DataFrame(scores, schema=["response_id", "driver", "score"], orient="row")
     con.register("responses_frame", responses.to_arrow())
     con.register("scores_frame", driver_scores.to_arrow())
-    con.execute("create table marts.fct_survey_responses as select * from responses_frame")
+    con.execute(
+        "create table intermediate.int_survey_responses__scored as select * from responses_frame"
+    )
     con.execute("create table staging.stg_survey__driver_scores as select * from scores_frame")
     con.close()
 
@@ -869,7 +873,7 @@ def test_a_rerun_refits_only_the_quarters_whose_answers_changed(
     path = tmp_path / "w.duckdb"
     memory = small_warehouse()
     memory.execute(f"attach '{path}' as disk")
-    for table in ("marts.fct_survey_responses", "staging.stg_survey__driver_scores"):
+    for table in ("intermediate.int_survey_responses__scored", "staging.stg_survey__driver_scores"):
         memory.execute(f"create schema if not exists disk.{table.split('.')[0]}")
         memory.execute(f"create table disk.{table} as select * from memory.{table}")
     memory.close()

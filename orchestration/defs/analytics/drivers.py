@@ -1,7 +1,8 @@
 """Key-drivers asset: relative weights of the driver ratings on the NPS score, per quarter and cell.
 
-Reads the answers of marts.fct_survey_responses that have an NPS score and their driver_<name>
-ratings from staging.stg_survey__driver_scores, keeps complete cases, and fits Johnson's relative
+Reads the answers that have an NPS score (from int_survey_responses__scored: the rows and columns
+of fct_survey_responses read here are that model's) and their driver_<name> ratings from
+staging.stg_survey__driver_scores, keeps complete cases, and fits Johnson's relative
 weights (orchestration/lib/relative_weights.py) per quarter for the headline (segment and
 touchpoint 'all'), each segment and each touchpoint. Replaces analytics.driver_weights, which
 source('analytics', 'driver_weights') and the mart mart_key_drivers__quarter read
@@ -37,7 +38,11 @@ from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import DEFAULT_SIGNIFICANCE_Z, get_settings
 from orchestration.sql import literal, quote
 
-RESPONSES_MODEL = "fct_survey_responses"
+# The scored answers, not the fct_survey_responses view on them: the view's left joins (survey
+# type, respondent group; one row per answer) add nothing read here, and at 10 M answers the
+# join with the ratings through the view needed more than a 2 GB DuckDB memory limit.
+RESPONSES_MODEL = "int_survey_responses__scored"
+RESPONSES_SCHEMA = "intermediate"
 DRIVER_SCORES_MODEL = "stg_survey__driver_scores"
 WEIGHTS_SCHEMA = "analytics"
 WEIGHTS_TABLE = "driver_weights"
@@ -61,7 +66,7 @@ CELL_DIMENSIONS: tuple[str | None, ...] = (None, "segment", "touchpoint")
 DRIVERS_SQL = f"""
 select distinct driver_scores.driver
 from staging.{DRIVER_SCORES_MODEL} as driver_scores
-inner join marts.{RESPONSES_MODEL} as responses
+inner join {RESPONSES_SCHEMA}.{RESPONSES_MODEL} as responses
     on driver_scores.response_id = responses.response_id
 where responses.nps_score is not null and driver_scores.score is not null
 order by 1
@@ -87,7 +92,7 @@ select
     responses.segment,
     responses.touchpoint,
     responses.nps_score{driver_values}
-from marts.{responses} as responses
+from {responses_schema}.{responses} as responses
 left join pivoted
     on pivoted.response_id = responses.response_id
 where responses.nps_score is not null
@@ -156,6 +161,7 @@ def answers_sql(drivers: list[str]) -> str:
         driver_columns=columns,
         driver_values=values,
         responses=RESPONSES_MODEL,
+        responses_schema=RESPONSES_SCHEMA,
         driver_scores=DRIVER_SCORES_MODEL,
     )
 
