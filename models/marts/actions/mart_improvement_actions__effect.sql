@@ -69,8 +69,9 @@ latest_quarter as (
 -- action targets a driver) are left out: no number changes, and a build skips reading every
 -- driver rating of every quarter (40 M rows at 10 M answers).
 driver_target_quarters as (
-    select min(least(decided_quarter_start, coalesce(done_quarter_start, decided_quarter_start)))
-        as first_quarter_start
+    select
+        min(least(decided_quarter_start, coalesce(done_quarter_start, decided_quarter_start)))
+            as first_quarter_start
     from actions
     where target_type = 'driver'
 ),
