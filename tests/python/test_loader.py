@@ -69,6 +69,19 @@ def test_rows_are_typed_quarantined_with_reasons_and_counted(con, tmp_path: Path
         ),
         (9, NO_SCORE),
     ]
+    # Each quarantined row keeps the file's own text, found by its line (the first record
+    # spans two lines, so lines and rows differ by one).
+    raw = con.execute(
+        "select line, raw_row ->> 'response_id', raw_row ->> 'nps_score', raw_row ->> 'comment' "
+        "from ops.quarantine order by line"
+    ).fetchall()
+    assert raw == [
+        (5, "R4", "11", "too high"),
+        (6, None, "5", "no id"),
+        (7, "R6", "5", "bad date"),
+        (8, "R7", "7.5", "decimal score and driver 6"),
+        (9, "R8", None, "nothing"),
+    ]
     drivers = con.execute("select count(*) from raw.survey_driver_scores").fetchall()[0][0]
     assert drivers == 3
 

@@ -598,7 +598,7 @@ def _insert(
         meta = f"{load_id} as _load_id, {literal(rel)} as _file, _in._line as _line"
         con.execute(
             f"create temp table _checked as select {select}, {meta}, {reason} as _reason, "
-            f"{kinds} as _kinds, {_raw_row(read.header)} as _raw_row{wide_select} from _in"
+            f"{kinds} as _kinds{wide_select} from _in"
         )
         target_cols = list(source.column_names) + (["extracted_at"] if snapshot_date else [])
         cols = ", ".join(quote(c) for c in target_cols)
@@ -617,10 +617,14 @@ def _insert(
             )
             if unions:
                 con.execute(f"insert into raw.{wide.table} {unions}")
+        # The row as the file had it only for the rows quarantined (a JSON object of every
+        # column of every row cost as much as the checks at 10 M rows): `_line` numbers _in.
         con.execute(
             "insert into ops.quarantine (load_id, source, file, line, raw_row, reason) "
-            f"select _load_id, {literal(source.name)}, _file, _line, _raw_row, _reason "
-            "from _checked where _reason is not null"
+            f"select _checked._load_id, {literal(source.name)}, _checked._file, _checked._line, "
+            f"{_raw_row(read.header)}, _checked._reason "
+            "from _checked inner join _in on _in._line = _checked._line "
+            "where _checked._reason is not null"
         )
         if read.malformed:
             con.executemany(
