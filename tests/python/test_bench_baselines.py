@@ -167,3 +167,24 @@ def test_scale_generator_volumes_and_a_clean_load(tmp_path):
         "crm_orders": (36_000, 0),
         "churn_events": (600, 0),
     }
+
+
+def test_the_rss_sampler_sees_a_step_allocate_and_free_memory() -> None:
+    import time
+
+    import numpy as np
+
+    from tests.bench.pipeline_run import RssSampler
+
+    with RssSampler(interval=0.02) as rss:
+        time.sleep(0.1)
+        before = time.time()
+        block = np.ones(200 * 2**20 // 8)  # 200 MB, touched
+        time.sleep(0.2)
+        after = time.time()
+        del block
+        time.sleep(0.1)
+    baseline = rss.peak_between(0, before - 0.05)
+    assert rss.peak_between(before, after) - baseline >= 150
+    assert rss.peak_between(after + 0.05, time.time()) - baseline < 100
+    assert rss.peak_between(time.time() + 10, time.time() + 20) == 0.0
