@@ -31,7 +31,9 @@ import ctypes
 import os
 import queue
 import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
@@ -200,11 +202,36 @@ class InProcessDbt:
         return self.returncode
 
     def send_signal(self, _signal: int) -> None:
-        """Stop dbt as Ctrl-C stops it: a KeyboardInterrupt in its thread."""
-        if self._thread.is_alive() and self._thread.ident is not None:
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                ctypes.c_ulong(self._thread.ident), ctypes.py_object(KeyboardInterrupt)
-            )
+        """Stop dbt as Ctrl-C stops it: a KeyboardInterrupt in its thread.
+
+        The exception is raised when that thread next runs Python code. dbt's thread spends
+        most of a build in `queue.Queue.join()`, waiting for its workers to finish every
+        queued node (it wakes only when the last one is done), so it is also woken there:
+        dbt then cancels what is left, as on Ctrl-C.
+        """
+        ident = self._thread.ident
+        if not self._thread.is_alive() or ident is None:
+            return
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(ident), ctypes.py_object(KeyboardInterrupt)
+        )
+        threading.Thread(target=_wake_queue_join, args=(self._thread,), daemon=True).start()
+
+
+def _wake_queue_join(thread: threading.Thread, seconds: float = 60.0) -> None:
+    """Wake `thread` while it waits in `queue.Queue.join()` (a wake-up there is harmless: join
+    checks its count again), until it ends or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while thread.is_alive() and time.monotonic() < deadline:
+        frame = sys._current_frames().get(thread.ident or -1)
+        caller = frame.f_back if frame is not None else None
+        waiting = frame is not None and frame.f_code is threading.Condition.wait.__code__
+        if waiting and caller is not None and caller.f_code is queue.Queue.join.__code__:
+            condition = frame.f_locals.get("self")
+            if isinstance(condition, threading.Condition):
+                with condition:
+                    condition.notify_all()
+        time.sleep(0.1)
 
 
 def _close_warehouse() -> None:
