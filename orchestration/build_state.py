@@ -264,15 +264,31 @@ def new_inbox_files(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[
     seen = {
         row[0] for row in con.execute("select distinct content_hash from ops.load_audit").fetchall()
     }
-    now = time.time()
+    settling = set(settling_inbox_files(settings))
     new = []
     for source in SOURCES:
         for path in inbox_files(settings.inbox, source):
-            if now - path.stat().st_mtime < settings.inbox_settle_seconds:
+            name = path.relative_to(settings.inbox).as_posix()
+            if name in settling:
                 continue  # a run would defer it too
             if identify(path, source)[0].content_hash not in seen:
-                new.append(path.relative_to(settings.inbox).as_posix())
+                new.append(name)
     return new
+
+
+def settling_inbox_files(settings: Settings) -> list[str]:
+    """Inbox files changed less than CX_INBOX_SETTLE_SECONDS ago: maybe still being written,
+    so neither this check nor a run reads them yet."""
+    from orchestration.defs.ingest.loader import inbox_files
+    from orchestration.defs.ingest.sources import SOURCES
+
+    now = time.time()
+    return [
+        path.relative_to(settings.inbox).as_posix()
+        for source in SOURCES
+        for path in inbox_files(settings.inbox, source)
+        if now - path.stat().st_mtime < settings.inbox_settle_seconds
+    ]
 
 
 def check_before_run(partition_range: str, settings: Settings | None = None) -> tuple[int, str]:
@@ -307,7 +323,16 @@ def check_before_run(partition_range: str, settings: Settings | None = None) -> 
         con.close()
     if reason is None:
         return RUN_NEEDED, "the code, the settings or the quarters changed since the last build"
-    return NOTHING_NEW, f"{reason} No run was started: nothing rebuilt, nothing re-rendered."
+    said = f"{reason} No run was started: nothing rebuilt, nothing re-rendered."
+    if settling := settling_inbox_files(settings):
+        shown = ", ".join(settling[:5]) + (
+            f" and {len(settling) - 5} more" if len(settling) > 5 else ""
+        )
+        said += (
+            f" Not read yet, changed less than {settings.inbox_settle_seconds:g} s ago (maybe "
+            f"still being written; CX_INBOX_SETTLE_SECONDS): {shown}. Run again in a moment."
+        )
+    return NOTHING_NEW, said
 
 
 def main(argv: list[str]) -> int:

@@ -270,6 +270,14 @@ def test_make_runs_check_finds_nothing_new_then_a_new_file(
     late = inbox / "survey_responses" / "responses_late.csv"
     held = (inbox / HELD_BACK_FILE).read_text(encoding="utf-8").splitlines()
     late.write_text("\n".join(held[:2]) + "\n", encoding="utf-8")
+    # Just written: maybe still being written, so not read yet, and the verdict names it.
+    code, said = check_before_run(quarters, replace(settings, inbox=inbox, inbox_settle_seconds=60))
+    assert code == NOTHING_NEW
+    assert said.endswith(
+        "nothing re-rendered. Not read yet, changed less than 60 s ago (maybe still being "
+        "written; CX_INBOX_SETTLE_SECONDS): survey_responses/responses_late.csv. "
+        "Run again in a moment."
+    )
     code, said = check_before_run(quarters, replace(settings, inbox=inbox))
     assert (code, said) == (
         RUN_NEEDED,
