@@ -188,3 +188,23 @@ def test_the_rss_sampler_sees_a_step_allocate_and_free_memory() -> None:
     assert rss.peak_between(before, after) - baseline >= 150
     assert rss.peak_between(after + 0.05, time.time()) - baseline < 100
     assert rss.peak_between(time.time() + 10, time.time() + 20) == 0.0
+
+
+def test_the_bench_puts_back_an_inbox_a_stopped_run_left_with_the_13th_quarter(
+    tmp_path: Path,
+) -> None:
+    from tests.bench.run import remove_next_quarter
+
+    inbox, next_quarter = tmp_path / "inbox", tmp_path / "next_quarter"
+    for folder, name in [
+        (inbox, "survey_responses/responses_2025-Q4.csv"),
+        (next_quarter, "survey_responses/responses_2026-Q1.csv"),
+        (next_quarter, "crm_orders/orders_2026.csv"),
+        (inbox, "survey_responses/responses_2026-Q1.csv"),  # left by a stopped bench
+    ]:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text("x\n")
+    assert remove_next_quarter(inbox, next_quarter) == ["survey_responses/responses_2026-Q1.csv"]
+    assert sorted(p.name for p in inbox.rglob("*.csv")) == ["responses_2025-Q4.csv"]
+    assert len(list(next_quarter.rglob("*.csv"))) == 2
+    assert remove_next_quarter(inbox, next_quarter) == []
