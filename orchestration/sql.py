@@ -15,11 +15,15 @@ def literal(text: str) -> str:
 
 
 def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    """Whether the warehouse has `schema.table` (a fresh one has no ops tables yet)."""
+    """Whether the warehouse has `schema.table` (a fresh one has no ops tables yet).
+
+    The result is fetched to the end: a result left open on `con` makes DuckDB refuse the next
+    `con.sql(...)` ("connection has an unfinished result").
+    """
     return bool(
         con.execute(
             "select count(*) from information_schema.tables "
             "where table_schema = ? and table_name = ?",
             [schema, table],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )

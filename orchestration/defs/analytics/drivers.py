@@ -12,7 +12,7 @@ source('analytics', 'driver_weights') and the mart mart_key_drivers__quarter rea
 import hashlib
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +36,7 @@ from orchestration.lib.relative_weights import (
 )
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import DEFAULT_SIGNIFICANCE_Z, get_settings
-from orchestration.sql import literal, quote
+from orchestration.sql import has_table, literal, quote
 
 # The scored answers, not the fct_survey_responses view on them: the view's left joins (survey
 # type, respondent group; one row per answer) add nothing read here, and at 10 M answers the
@@ -287,6 +287,35 @@ def _quarter_rows(
     return rows
 
 
+def _fit_quarters(
+    quarters: Iterable[pl.DataFrame],
+    drivers: list[str],
+    min_reportable_n: int,
+    significance_z: float,
+    workers: int,
+) -> list[dict[str, object]]:
+    """The rows of every cell of `quarters`, fitted on `workers` threads, in quarter order.
+
+    At most `workers` quarters are being fitted while the next one is read from `quarters`, so
+    a stream of quarters is never all in memory at once. A quarter's rows depend on its own
+    answers only (each cell has its own bootstrap seed) and numpy's draws and sums run outside
+    the interpreter lock: the threads give the same numbers as one quarter at a time.
+    """
+    workers = max(1, workers)
+    parts: list[list[dict[str, object]]] = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        running: list[Future[list[dict[str, object]]]] = []
+        for quarter in quarters:
+            running.append(
+                pool.submit(_quarter_rows, quarter, drivers, min_reportable_n, significance_z)
+            )
+            del quarter
+            while len(running) >= workers:
+                parts.append(running.pop(0).result())
+        parts.extend(f.result() for f in running)
+    return [row for part in parts for row in part]
+
+
 def driver_weights(
     answers: DriverAnswers,
     min_reportable_n: int,
@@ -296,23 +325,19 @@ def driver_weights(
     """Every cell of every quarter, one row per driver, in ORDER_BY order.
 
     The drivers of a quarter are those rated at least once in it, so a driver added to the
-    survey later does not empty the complete cases of the quarters before it. A quarter's rows
-    depend on its own answers only (each cell has its own bootstrap seed), so quarters are
-    fitted on `workers` threads (numpy's draws and sums run outside the interpreter lock) and
-    give the same numbers as one at a time.
+    survey later does not empty the complete cases of the quarters before it. Quarters are
+    fitted on `workers` threads (`_fit_quarters`).
     """
     frame = answers.frame
     if frame.is_empty() or not answers.drivers:
         return pl.DataFrame(schema=WEIGHTS_SCHEMA_POLARS)
-    quarters = frame.partition_by("quarter", maintain_order=True)
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        parts = list(
-            pool.map(
-                lambda q: _quarter_rows(q, answers.drivers, min_reportable_n, significance_z),
-                quarters,
-            )
-        )
-    rows = [row for part in parts for row in part]
+    rows = _fit_quarters(
+        frame.partition_by("quarter", maintain_order=True),
+        answers.drivers,
+        min_reportable_n,
+        significance_z,
+        workers,
+    )
     return pl.DataFrame(rows, schema=WEIGHTS_SCHEMA_POLARS).sort(ORDER_BY)
 
 
@@ -345,13 +370,10 @@ def quarter_fingerprint(quarter: pl.DataFrame, drivers: list[str], version: str)
 
 def stored_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """quarter → fingerprint of the stored weights' inputs (none before the first fit)."""
-    present = {
-        r[0]
-        for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name = ?", [WEIGHTS_SCHEMA]
-        ).fetchall()
-    }
-    if not {WEIGHTS_TABLE, INPUTS_TABLE} <= present:
+    if not (
+        has_table(con, WEIGHTS_SCHEMA, WEIGHTS_TABLE)
+        and has_table(con, WEIGHTS_SCHEMA, INPUTS_TABLE)
+    ):
         return {}
     return dict(
         con.execute(f"select quarter, fingerprint from {WEIGHTS_SCHEMA}.{INPUTS_TABLE}").fetchall()
@@ -367,7 +389,7 @@ def kept_rows(con: duckdb.DuckDBPyConnection, quarters: list[str]) -> pl.DataFra
         f"from {WEIGHTS_SCHEMA}.{WEIGHTS_TABLE} where quarter in (select unnest(?::varchar[]))",
         params=[quarters],
     ).pl()
-    return rows.cast(WEIGHTS_SCHEMA_POLARS)  # type: ignore[arg-type]
+    return rows.cast(WEIGHTS_SCHEMA_POLARS)
 
 
 @dataclass
@@ -389,10 +411,9 @@ def refit_changed_quarters(
 ) -> Refit:
     """Every quarter's weights: stored rows where its fingerprint is unchanged, else fitted.
 
-    Answers stream in one quarter at a time; at most `workers` quarters are being fitted (on
-    threads) while the next is read, so memory holds a few quarters, not all of them. Each
-    quarter's rows depend on its own answers only, so the result equals `driver_weights` on
-    everything.
+    Answers stream in one quarter at a time and the changed ones go to `_fit_quarters`, so
+    memory holds a few quarters, not all of them. Each quarter's rows depend on its own
+    answers only, so the result equals `driver_weights` on everything.
     """
     drivers = read_drivers(con)
     version = method_version(min_reportable_n, significance_z)
@@ -400,26 +421,21 @@ def refit_changed_quarters(
     fingerprints: dict[str, str] = {}
     kept: list[str] = []
     fitted: list[str] = []
-    parts: list[list[dict[str, object]]] = []
     answers = 0
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        running: list[Future[list[dict[str, object]]]] = []
+
+    def changed() -> Iterator[pl.DataFrame]:
+        nonlocal answers
         for quarter in iter_answer_quarters(con, drivers) if drivers else iter(()):
             name = str(quarter["quarter"][0])
             answers += quarter.height
             fingerprints[name] = quarter_fingerprint(quarter, drivers, version)
             if previous.get(name) == fingerprints[name]:
                 kept.append(name)
-                continue
-            fitted.append(name)
-            running.append(
-                pool.submit(_quarter_rows, quarter, drivers, min_reportable_n, significance_z)
-            )
-            del quarter
-            while len(running) >= max(1, workers):
-                parts.append(running.pop(0).result())
-        parts.extend(f.result() for f in running)
-    rows = [row for part in parts for row in part]
+            else:
+                fitted.append(name)
+                yield quarter
+
+    rows = _fit_quarters(changed(), drivers, min_reportable_n, significance_z, workers)
     frame = pl.concat([kept_rows(con, kept), pl.DataFrame(rows, schema=WEIGHTS_SCHEMA_POLARS)])
     return Refit(frame.sort(ORDER_BY), fingerprints, fitted, kept, answers)
 

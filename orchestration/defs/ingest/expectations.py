@@ -275,7 +275,7 @@ def _kept_connection() -> type:
     """
     import duckdb_engine
 
-    class KeptConnection(duckdb_engine.ConnectionWrapper):  # type: ignore[misc]
+    class KeptConnection(duckdb_engine.ConnectionWrapper):
         def close(self) -> None:
             pass
 
