@@ -4,7 +4,6 @@ failures and interrupts reported, and the cases that keep dbt's subprocess."""
 
 import json
 import os
-import queue
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from orchestration.defs.transform.dbt import KokemusDbtCliResource
 from orchestration.defs.transform.dbt_in_process import (
     InProcessDbt,
     dbt_arguments,
+    waiting_in_queue_join,
     why_not_in_process,
 )
 
@@ -156,11 +156,8 @@ def test_an_exception_before_dbt_starts_is_exit_code_2_and_a_line(tiny: Path) ->
 def _waits_in_queue_join(thread: threading.Thread, seconds: float = 10.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        frame = sys._current_frames().get(thread.ident or -1)
-        while frame is not None:
-            if frame.f_code is queue.Queue.join.__code__:
-                return True
-            frame = frame.f_back
+        if waiting_in_queue_join(thread) is not None:
+            return True
         time.sleep(0.01)
     return False
 

@@ -218,19 +218,25 @@ class InProcessDbt:
         threading.Thread(target=_wake_queue_join, args=(self._thread,), daemon=True).start()
 
 
+def waiting_in_queue_join(thread: threading.Thread) -> threading.Condition | None:
+    """The condition `thread` waits on inside `queue.Queue.join()`, if it waits there now."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    if frame is None or frame.f_code is not threading.Condition.wait.__code__:
+        return None
+    if frame.f_back is None or frame.f_back.f_code is not queue.Queue.join.__code__:
+        return None
+    condition = frame.f_locals.get("self")
+    return condition if isinstance(condition, threading.Condition) else None
+
+
 def _wake_queue_join(thread: threading.Thread, seconds: float = 60.0) -> None:
     """Wake `thread` while it waits in `queue.Queue.join()` (a wake-up there is harmless: join
     checks its count again), until it ends or `seconds` pass."""
     deadline = time.monotonic() + seconds
     while thread.is_alive() and time.monotonic() < deadline:
-        frame = sys._current_frames().get(thread.ident or -1)
-        caller = frame.f_back if frame is not None else None
-        waiting = frame is not None and frame.f_code is threading.Condition.wait.__code__
-        if waiting and caller is not None and caller.f_code is queue.Queue.join.__code__:
-            condition = frame.f_locals.get("self")
-            if isinstance(condition, threading.Condition):
-                with condition:
-                    condition.notify_all()
+        if (condition := waiting_in_queue_join(thread)) is not None:
+            with condition:
+                condition.notify_all()
         time.sleep(0.1)
 
 
