@@ -256,39 +256,30 @@ def record_success(context: dg.HookContext) -> None:
 NOTHING_NEW, RUN_NEEDED = 0, 10
 
 
-def new_inbox_files(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[str]:
-    """Settled inbox files whose content (and mapping entry) no run has loaded or rejected."""
+def scan_inbox(con: duckdb.DuckDBPyConnection, settings: Settings) -> tuple[list[str], list[str]]:
+    """The inbox files a run would load (settled, content and mapping entry not loaded or
+    rejected before), and those it would leave for later: changed less than
+    CX_INBOX_SETTLE_SECONDS ago, maybe still being written."""
     from orchestration.defs.ingest.loader import identify, inbox_files
     from orchestration.defs.ingest.sources import SOURCES
 
     seen = {
         row[0] for row in con.execute("select distinct content_hash from ops.load_audit").fetchall()
     }
-    settling = set(settling_inbox_files(settings))
-    new = []
+    now = time.time()
+    new, settling = [], []
     for source in SOURCES:
         for path in inbox_files(settings.inbox, source):
             name = path.relative_to(settings.inbox).as_posix()
-            if name in settling:
-                continue  # a run would defer it too
-            if identify(path, source)[0].content_hash not in seen:
+            if now - path.stat().st_mtime < settings.inbox_settle_seconds:
+                settling.append(name)  # a run would defer it too
+            elif identify(path, source)[0].content_hash not in seen:
                 new.append(name)
-    return new
+    return new, settling
 
 
-def settling_inbox_files(settings: Settings) -> list[str]:
-    """Inbox files changed less than CX_INBOX_SETTLE_SECONDS ago: maybe still being written,
-    so neither this check nor a run reads them yet."""
-    from orchestration.defs.ingest.loader import inbox_files
-    from orchestration.defs.ingest.sources import SOURCES
-
-    now = time.time()
-    return [
-        path.relative_to(settings.inbox).as_posix()
-        for source in SOURCES
-        for path in inbox_files(settings.inbox, source)
-        if now - path.stat().st_mtime < settings.inbox_settle_seconds
-    ]
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def check_before_run(partition_range: str, settings: Settings | None = None) -> tuple[int, str]:
@@ -315,22 +306,20 @@ def check_before_run(partition_range: str, settings: Settings | None = None) -> 
         con.execute(f"set TimeZone = '{settings.timezone}'")
         if not has_table(con, "ops", "load_audit"):
             return RUN_NEEDED, "nothing loaded yet"
-        if new := new_inbox_files(con, settings):
-            shown = ", ".join(new[:5]) + (f" and {len(new) - 5} more" if len(new) > 5 else "")
-            return RUN_NEEDED, f"{len(new)} new file(s) in the inbox: {shown}"
+        new, settling = scan_inbox(con, settings)
+        if new:
+            return RUN_NEEDED, f"{len(new)} new file(s) in the inbox: {_listed(new)}"
         reason = why_nothing_to_build(con, tags, settings)
     finally:
         con.close()
     if reason is None:
         return RUN_NEEDED, "the code, the settings or the quarters changed since the last build"
     said = f"{reason} No run was started: nothing rebuilt, nothing re-rendered."
-    if settling := settling_inbox_files(settings):
-        shown = ", ".join(settling[:5]) + (
-            f" and {len(settling) - 5} more" if len(settling) > 5 else ""
-        )
+    if settling:
         said += (
             f" Not read yet, changed less than {settings.inbox_settle_seconds:g} s ago (maybe "
-            f"still being written; CX_INBOX_SETTLE_SECONDS): {shown}. Run again in a moment."
+            f"still being written; CX_INBOX_SETTLE_SECONDS): {_listed(settling)}. "
+            "Run again in a moment."
         )
     return NOTHING_NEW, said
 
