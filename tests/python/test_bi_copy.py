@@ -137,18 +137,35 @@ def test_parquet_files_hold_the_same_rows_as_the_copy(pipeline: PipelineRuns) ->
     parquet = published / "parquet"
     assert parquet.is_symlink()
     assert parquet.resolve().name == manifest["parquet_edition_dir"]
+    partitioned = sorted(t for t, e in manifest["tables"].items() if e["partition_by"])
+    # The big facts: one file per quarter (dbt meta bi_partition_by); every other table one file.
+    assert partitioned == [
+        "marts.fct_customer_quarters",
+        "marts.fct_orders",
+        "marts.fct_survey_responses",
+        "marts.fct_survey_scores",
+        "marts.mart_cx_scores__customer_quarter",
+    ]
     assert sorted(p.name for p in parquet.iterdir()) == sorted(
-        f"{t}.parquet" for t in manifest["tables"]
+        t if t in partitioned else f"{t}.parquet" for t in manifest["tables"]
     )
     con = duckdb.connect(str(published / DATABASE_FILE), read_only=True)
     try:
         for table, entry in manifest["tables"].items():
             path = published / entry["parquet"]
+            files = sorted(str(published / part["file"]) for part in entry["parts"].values())
+            assert sorted(str(p) for p in published.glob(entry["parquet"])) == files, table
             counted = con.execute(f"select count(*) from read_parquet('{path}')").fetchall()
             assert counted[0][0] == entry["rows"], table
             columns = con.execute(f"select * from read_parquet('{path}') limit 0").description
             copy_columns = con.execute(f"select * from {table} limit 0").description
             assert [c[0] for c in columns] == [c[0] for c in copy_columns], table
+        orders = manifest["tables"]["marts.fct_orders"]["parts"]
+        quarters = con.execute(
+            "select quarter_start::varchar, count(*) from marts.fct_orders group by 1"
+        ).fetchall()
+        assert {k: v["rows"] for k, v in orders.items()} == dict(quarters)
+        assert len(orders) >= 8
     finally:
         con.close()
 
@@ -383,3 +400,136 @@ def test_dbt_exposures_list_what_the_report_and_the_bi_copy_read() -> None:
     published = {k.path[-1] for k in published_asset_keys()}
     exposed = set(depends_on("bi_published_warehouse"))
     assert (sorted(published - exposed), sorted(exposed - published)) == ([], [])
+
+
+FACTS = PublishedTable(AssetKey(["marts", "facts"]), "marts", "facts", partition_by="quarter_start")
+SUMMARY = PublishedTable(AssetKey(["marts", "summary"]), "marts", "summary")
+
+
+def small_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
+    """A fact of three quarters (partitioned in the copy) and a small table."""
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.facts as select range as id, "
+        "(date '2025-01-01' + to_months((range % 3)::integer * 3))::date as quarter_start, "
+        "range * 1.5 as amount from range(300)"
+    )
+    con.execute("create table marts.summary as select 'all' as segment, 300 as n")
+    return con
+
+
+def inodes(published: Path) -> dict[str, int]:
+    """Each Parquet file of the live edition (relative name) → its inode."""
+    parquet = published / "parquet"
+    return {p.relative_to(parquet).as_posix(): p.stat().st_ino for p in parquet.rglob("*.parquet")}
+
+
+def copy_differs(con: duckdb.DuckDBPyConnection, published: Path, table: str) -> int:
+    """Rows in the warehouse's `table` or the published copy's, but not both (EXCEPT ALL)."""
+    con.execute(f"attach '{published / DATABASE_FILE}' as pub (read_only)")
+    try:
+        return con.execute(
+            f"select count(*) from ((select * from {table} except all select * from pub.{table}) "
+            f"union all (select * from pub.{table} except all select * from {table}))"
+        ).fetchall()[0][0]
+    finally:
+        con.execute("detach pub")
+
+
+def test_a_republish_writes_only_the_changed_tables_and_quarters(tmp_path: Path) -> None:
+    con = small_warehouse(tmp_path / "w.duckdb")
+    published = tmp_path / "published"
+    first = publish_edition(con, published, [FACTS, SUMMARY], "run-1")
+    assert (first.reused, first.rewritten) == (False, {"marts.facts": None, "marts.summary": None})
+    files = inodes(published)
+    assert sorted(files) == [
+        "marts.facts/quarter_start=2025-01-01.parquet",
+        "marts.facts/quarter_start=2025-04-01.parquet",
+        "marts.facts/quarter_start=2025-07-01.parquet",
+        "marts.summary.parquet",
+    ]
+
+    # Nothing changed: nothing is written; every Parquet file is the previous edition's file.
+    same = publish_edition(con, published, [FACTS, SUMMARY], "run-2")
+    assert (same.reused, same.rewritten) == (True, {})
+    assert inodes(published) == files
+    assert same.tables == {"marts.facts": 300, "marts.summary": 1}
+    assert read_manifest(published)["run_id"] == "run-2"
+
+    # One more quarter, one changed small table.
+    con.execute("insert into marts.facts select 300 + range, date '2025-10-01', 2.0 from range(50)")
+    con.execute("update marts.summary set n = 350")
+    grown = publish_edition(con, published, [FACTS, SUMMARY], "run-3")
+    assert grown.rewritten == {"marts.facts": ["2025-10-01"], "marts.summary": None}
+    now = inodes(published)
+    assert sorted(set(now) - set(files)) == ["marts.facts/quarter_start=2025-10-01.parquet"]
+    assert {k: now[k] for k in files if k.startswith("marts.facts/")} == {
+        k: v for k, v in files.items() if k.startswith("marts.facts/")
+    }
+    assert now["marts.summary.parquet"] != files["marts.summary.parquet"]
+    assert grown.tables == {"marts.facts": 350, "marts.summary": 1}
+    assert copy_differs(con, published, "marts.facts") == 0
+    assert copy_differs(con, published, "marts.summary") == 0
+    parts = read_manifest(published)["tables"]["marts.facts"]["parts"]
+    assert {k: v["rows"] for k, v in parts.items()} == {
+        "2025-01-01": 100,
+        "2025-04-01": 100,
+        "2025-07-01": 100,
+        "2025-10-01": 50,
+    }
+
+    # A quarter's rows changed and another's are gone: those two, and nothing else.
+    con.execute("update marts.facts set amount = -1 where id = 300")
+    con.execute("delete from marts.facts where quarter_start = date '2025-07-01'")
+    shrunk = publish_edition(con, published, [FACTS, SUMMARY], "run-4")
+    assert shrunk.rewritten == {"marts.facts": ["2025-07-01", "2025-10-01"]}
+    assert "marts.facts/quarter_start=2025-07-01.parquet" not in inodes(published)
+    assert copy_differs(con, published, "marts.facts") == 0
+    pub = duckdb.connect(str(published / DATABASE_FILE), read_only=True)
+    assert pub.execute("select amount from marts.facts where id = 300").fetchall() == [(-1,)]
+    assert pub.execute("select total_rows from meta.published_edition").fetchall() == [(251,)]
+    pub.close()
+
+    # Most rows changed: the table is written whole rather than deleted quarter by quarter.
+    con.execute("update marts.facts set amount = amount + 1")
+    most = publish_edition(con, published, [FACTS, SUMMARY], "run-5")
+    assert most.rewritten == {"marts.facts": None}
+    assert copy_differs(con, published, "marts.facts") == 0
+
+    # A new column rewrites its table; a table no longer published leaves the copy.
+    con.execute("alter table marts.facts add column channel varchar default 'web'")
+    reshaped = publish_edition(con, published, [FACTS], "run-6")
+    assert reshaped.rewritten == {"marts.facts": None}
+    assert copy_differs(con, published, "marts.facts") == 0
+    pub = duckdb.connect(str(published / DATABASE_FILE), read_only=True)
+    tables = pub.execute("select table_name from duckdb_tables() order by 1").fetchall()
+    pub.close()
+    assert tables == [("facts",), ("published_edition",)]
+    assert sorted(inodes(published)) == [
+        "marts.facts/quarter_start=2025-01-01.parquet",
+        "marts.facts/quarter_start=2025-04-01.parquet",
+        "marts.facts/quarter_start=2025-10-01.parquet",
+    ]
+    con.close()
+
+
+def test_a_previous_edition_that_its_manifest_does_not_describe_is_not_carried_over(
+    tmp_path: Path,
+) -> None:
+    con = small_warehouse(tmp_path / "w.duckdb")
+    published = tmp_path / "published"
+    publish_edition(con, published, [FACTS, SUMMARY], "run-1")
+    manifest = published / MANIFEST_FILE
+    first_manifest = manifest.read_text(encoding="utf-8")
+    publish_edition(con, published, [FACTS, SUMMARY], "run-2")
+    # A run stopped after replacing the database but before writing its manifest: the
+    # manifest is the older edition's, and its fingerprints may not be the file's.
+    manifest.write_text(first_manifest, encoding="utf-8")
+    con.execute("update marts.facts set amount = 0 where id = 2")
+
+    again = publish_edition(con, published, [FACTS, SUMMARY], "run-3")
+
+    assert (again.reused, again.rewritten) == (False, {"marts.facts": None, "marts.summary": None})
+    assert copy_differs(con, published, "marts.facts") == 0
+    con.close()
