@@ -852,14 +852,15 @@ def test_answers_stream_in_the_same_quarters_as_read_whole() -> None:
     con = small_warehouse()
     try:
         whole = dr.read_answers(con)
-        # 7 rows a batch: batches end inside quarters and quarters inside batches.
-        streamed = list(dr.iter_answer_quarters(con, whole.drivers, batch_rows=7))
+        streamed = list(dr.iter_answer_quarters(con, whole.drivers))
+        second = list(dr.iter_answer_quarters(con, whole.drivers, ["2025-Q2"]))
     finally:
         con.close()
     expected = whole.frame.partition_by("quarter", maintain_order=True)
     assert [q.height for q in streamed] == [60, 60]
     assert len(streamed) == len(expected)
     assert all(a.equals(b) for a, b in zip(streamed, expected, strict=True))
+    assert len(second) == 1 and second[0].equals(expected[1])
 
 
 def test_a_rerun_refits_only_the_quarters_whose_answers_changed(

@@ -83,7 +83,7 @@ with pivoted as (
     select
         driver_scores.response_id{driver_columns}
     from staging.{driver_scores} as driver_scores
-    where driver_scores.score is not null
+    where driver_scores.score is not null{pivot_filter}
     group by driver_scores.response_id
 )
 select
@@ -95,8 +95,26 @@ select
 from {responses_schema}.{responses} as responses
 left join pivoted
     on pivoted.response_id = responses.response_id
-where responses.nps_score is not null
+where responses.nps_score is not null{answer_filter}
 order by responses.quarter, responses.response_id
+"""
+# The same rows for one quarter ($1): the ratings pivoted are only that quarter's answers', so
+# DuckDB holds one quarter's pivot and sort rather than all of them (at 10 M answers the whole
+# query kept about 2 GB of DuckDB memory; a quarter at a time, BENCHMARKS.md "Session 12").
+QUARTER_PIVOT_FILTER = """
+        and driver_scores.response_id in (
+            select quarter_responses.response_id
+            from {responses_schema}.{responses} as quarter_responses
+            where
+                quarter_responses.quarter is not distinct from $1
+                and quarter_responses.nps_score is not null
+        )"""
+QUARTER_ANSWER_FILTER = "\n    and responses.quarter is not distinct from $1"
+ANSWER_QUARTERS_SQL = f"""
+select distinct quarter
+from {RESPONSES_SCHEMA}.{RESPONSES_MODEL}
+where nps_score is not null
+order by quarter
 """
 
 WEIGHTS_SCHEMA_POLARS: dict[str, pl.DataType] = {
@@ -149,20 +167,22 @@ def read_drivers(con: duckdb.DuckDBPyConnection) -> list[str]:
     return drivers
 
 
-def answers_sql(drivers: list[str]) -> str:
-    """ANSWERS_SQL with one column per driver."""
+def answers_sql(drivers: list[str], one_quarter: bool = False) -> str:
+    """ANSWERS_SQL with one column per driver; with `one_quarter`, for the quarter `$1` only."""
     columns = "".join(
         f",\n    max(driver_scores.score) filter (where driver_scores.driver = {literal(d)}) "
         f"as {quote(d)}"
         for d in drivers
     )
     values = "".join(f",\n    pivoted.{quote(d)}" for d in drivers)
+    names = {"responses": RESPONSES_MODEL, "responses_schema": RESPONSES_SCHEMA}
     return ANSWERS_SQL.format(
         driver_columns=columns,
         driver_values=values,
-        responses=RESPONSES_MODEL,
-        responses_schema=RESPONSES_SCHEMA,
         driver_scores=DRIVER_SCORES_MODEL,
+        pivot_filter=QUARTER_PIVOT_FILTER.format(**names) if one_quarter else "",
+        answer_filter=QUARTER_ANSWER_FILTER if one_quarter else "",
+        **names,
     )
 
 
@@ -173,27 +193,19 @@ def read_answers(con: duckdb.DuckDBPyConnection) -> DriverAnswers:
 
 
 def iter_answer_quarters(
-    con: duckdb.DuckDBPyConnection, drivers: list[str], batch_rows: int = 100_000
+    con: duckdb.DuckDBPyConnection, drivers: list[str], quarters: Iterable[str] | None = None
 ) -> Iterator[pl.DataFrame]:
-    """`read_answers`' rows one quarter at a time, in quarter order: the same frames as
-    partitioning its frame by quarter, without holding every quarter in memory at once (10 M
-    answers are about a gigabyte in Python)."""
-    reader = con.sql(answers_sql(drivers)).to_arrow_reader(batch_rows)
-    pending: list[pl.DataFrame] = []
-    for batch in reader:
-        frame = pl.from_arrow(batch)
-        assert isinstance(frame, pl.DataFrame)
-        while frame.height:
-            quarter = frame["quarter"][0]
-            if pending and pending[0]["quarter"][0] != quarter:
-                yield pl.concat(pending)
-                pending = []
-            ends = (frame["quarter"] != quarter).arg_true()
-            cut = int(ends[0]) if ends.len() else frame.height
-            pending.append(frame[:cut])
-            frame = frame[cut:]
-    if pending:
-        yield pl.concat(pending)
+    """`read_answers`' rows one quarter at a time (`quarters`, else every quarter, in order):
+    the same frames as partitioning its frame by quarter, each read by its own query, so that
+    neither Python (10 M answers are about a gigabyte there) nor DuckDB (the pivot and sort of
+    every quarter) holds every quarter at once."""
+    sql = answers_sql(drivers, one_quarter=True)
+    if quarters is None:
+        quarters = [row[0] for row in con.execute(ANSWER_QUARTERS_SQL).fetchall()]
+    for quarter in quarters:
+        frame = con.sql(sql, params=[quarter]).pl()
+        if frame.height:
+            yield frame
 
 
 def _cells(quarter: pl.DataFrame) -> Iterator[tuple[str, str, pl.DataFrame]]:
@@ -351,21 +363,60 @@ def method_version(min_reportable_n: int, significance_z: float) -> str:
     return digest.hexdigest()[:16]
 
 
-def quarter_fingerprint(quarter: pl.DataFrame, drivers: list[str], version: str) -> str:
-    """A fingerprint of one quarter's answers (in any order), the drivers and `version`.
+# Per quarter: the answers with an NPS score and their driver ratings, counted and hashed in
+# DuckDB without pivoting or sorting them (sums of row hashes do not depend on row order). Any
+# changed score, segment, touchpoint or rating, and any answer or rating added or removed,
+# changes the quarter's line.
+FINGERPRINT_SQL = f"""
+with responses as (
+    select response_id, quarter, segment, touchpoint, nps_score
+    from {RESPONSES_SCHEMA}.{RESPONSES_MODEL}
+    where nps_score is not null
+),
 
-    The rows' hashes are summed, so the order answers arrive in does not matter while any
-    changed rating, score, segment, touchpoint or answer added or removed does. (Polars'
-    row hash may change with a Polars upgrade: then every quarter is refitted once.)
-    """
-    columns = [*_ANSWER_COLUMNS, *drivers]
-    hashed = quarter.select(
-        pl.struct(columns).hash(seed=11).alias("h1"),
-        pl.struct(columns).hash(seed=29).alias("h2"),
-    )
-    sums = [int(hashed[c].to_numpy().sum(dtype=np.uint64)) for c in ("h1", "h2")]
-    key = f"{version}|{','.join(drivers)}|{quarter.height}|{sums[0]:x}|{sums[1]:x}"
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+answers as (
+    select
+        quarter,
+        count(*) as n,
+        sum(hash(response_id, quarter, segment, touchpoint, nps_score))::hugeint as digest
+    from responses
+    group by quarter
+),
+
+ratings as (
+    select
+        responses.quarter,
+        count(*) as n,
+        sum(hash(driver_scores.response_id, driver_scores.driver, driver_scores.score))::hugeint
+            as digest
+    from staging.{DRIVER_SCORES_MODEL} as driver_scores
+    inner join responses on driver_scores.response_id = responses.response_id
+    where driver_scores.score is not null
+    group by responses.quarter
+)
+
+select
+    answers.quarter,
+    answers.n,
+    answers.digest::varchar,
+    coalesce(ratings.n, 0),
+    coalesce(ratings.digest, 0)::varchar
+from answers
+left join ratings on answers.quarter is not distinct from ratings.quarter
+order by answers.quarter
+"""
+
+
+def quarter_fingerprints(
+    con: duckdb.DuckDBPyConnection, drivers: list[str], version: str
+) -> dict[str, tuple[str, int]]:
+    """Each quarter's fingerprint of its answers and ratings, the drivers and `version`, with
+    the quarter's number of answers: quarter → (fingerprint, answers)."""
+    fingerprints = {}
+    for quarter, n, digest, rated, rating_digest in con.execute(FINGERPRINT_SQL).fetchall():
+        key = f"{version}|{','.join(drivers)}|{n}|{digest}|{rated}|{rating_digest}"
+        fingerprints[quarter] = (hashlib.sha256(key.encode()).hexdigest()[:32], n)
+    return fingerprints
 
 
 def stored_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -411,33 +462,32 @@ def refit_changed_quarters(
 ) -> Refit:
     """Every quarter's weights: stored rows where its fingerprint is unchanged, else fitted.
 
-    Answers stream in one quarter at a time and the changed ones go to `_fit_quarters`, so
-    memory holds a few quarters, not all of them. Each quarter's rows depend on its own
-    answers only, so the result equals `driver_weights` on everything.
+    The fingerprints are counted and hashed in DuckDB (FINGERPRINT_SQL); only the changed
+    quarters' answers are read, one quarter at a time, into `_fit_quarters`, so memory holds a
+    few quarters, not all of them. Each quarter's rows depend on its own answers only, so the
+    result equals `driver_weights` on everything.
     """
     drivers = read_drivers(con)
     version = method_version(min_reportable_n, significance_z)
     previous = stored_fingerprints(con)
-    fingerprints: dict[str, str] = {}
-    kept: list[str] = []
-    fitted: list[str] = []
-    answers = 0
-
-    def changed() -> Iterator[pl.DataFrame]:
-        nonlocal answers
-        for quarter in iter_answer_quarters(con, drivers) if drivers else iter(()):
-            name = str(quarter["quarter"][0])
-            answers += quarter.height
-            fingerprints[name] = quarter_fingerprint(quarter, drivers, version)
-            if previous.get(name) == fingerprints[name]:
-                kept.append(name)
-            else:
-                fitted.append(name)
-                yield quarter
-
-    rows = _fit_quarters(changed(), drivers, min_reportable_n, significance_z, workers)
+    now = quarter_fingerprints(con, drivers, version) if drivers else {}
+    fitted = [q for q, (fingerprint, _) in now.items() if previous.get(q) != fingerprint]
+    kept = [q for q in now if q not in fitted]
+    rows = _fit_quarters(
+        iter_answer_quarters(con, drivers, fitted),
+        drivers,
+        min_reportable_n,
+        significance_z,
+        workers,
+    )
     frame = pl.concat([kept_rows(con, kept), pl.DataFrame(rows, schema=WEIGHTS_SCHEMA_POLARS)])
-    return Refit(frame.sort(ORDER_BY), fingerprints, fitted, kept, answers)
+    return Refit(
+        frame.sort(ORDER_BY),
+        {q: fingerprint for q, (fingerprint, _) in now.items()},
+        fitted,
+        kept,
+        sum(n for _, n in now.values()),
+    )
 
 
 def count_not_finite(frame: pl.DataFrame) -> int:
