@@ -3,7 +3,7 @@
     python tests/bench/baseline_duckdb.py --inbox DIR --out DIR
 
 writes <out>/<mart>.parquet for the period marts. Threads and memory limit come from
-CX_DUCKDB_THREADS / CX_DUCKDB_MEMORY_LIMIT, as in the pipeline (defaults 2 and 4GB); the
+CX_DUCKDB_THREADS / CX_DUCKDB_MEMORY_LIMIT, as in the pipeline (defaults 2 and 2GB); the
 database is in memory, spilling to a temp folder inside <out>.
 """
 
@@ -36,7 +36,7 @@ def run(inbox: Path, out: Path) -> dict[str, int]:
     con = duckdb.connect(
         config={
             "threads": int(os.environ.get("CX_DUCKDB_THREADS", "2")),
-            "memory_limit": os.environ.get("CX_DUCKDB_MEMORY_LIMIT", "4GB"),
+            "memory_limit": os.environ.get("CX_DUCKDB_MEMORY_LIMIT", "2GB"),
             "temp_directory": str(out / ".duckdb_tmp"),
         }
     )

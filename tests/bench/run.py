@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         "preset": args.preset,
         "inbox_rows": rows,
         "duckdb_threads": env.get("CX_DUCKDB_THREADS", "2"),
-        "duckdb_memory_limit": env.get("CX_DUCKDB_MEMORY_LIMIT", "4GB"),
+        "duckdb_memory_limit": env.get("CX_DUCKDB_MEMORY_LIMIT", "2GB"),
         "ratios": {
             "a_over_b": round(a.seconds / b.seconds, 2),
             "a_minus_1_5b_seconds": round(a.seconds - 1.5 * b.seconds, 1),

@@ -131,3 +131,17 @@ def test_the_dbt_resource_knows_its_dbt_version_without_asking_dbt() -> None:
     assert str(dbt_resource._cli_version) == installed
     assert dbt_resource._cli_version.major == 1  # dbt Core: dagster-dbt streams its events
     assert dbt_resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_the_pipeline_and_dbt_default_to_the_same_duckdb_memory_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """dbt runs in the pipeline's process on the same database: one limit, 2GB unless set
+    (the run stays under 3 GB at the large preset, BENCHMARKS.md)."""
+    monkeypatch.delenv("CX_DUCKDB_MEMORY_LIMIT", raising=False)
+    profiles = (PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8")
+    defaults = re.findall(r"env_var\('CX_DUCKDB_MEMORY_LIMIT', '([^']*)'\)", profiles)
+    assert defaults == ["2GB", "2GB"]  # the duckdb target and the published (BI) target
+    assert get_settings().duckdb_memory_limit == "2GB"
+    monkeypatch.setenv("CX_DUCKDB_MEMORY_LIMIT", "6GB")
+    assert get_settings().duckdb_memory_limit == "6GB"
