@@ -366,7 +366,8 @@ def method_version(min_reportable_n: int, significance_z: float) -> str:
 # Per quarter: the answers with an NPS score and their driver ratings, counted and hashed in
 # DuckDB without pivoting or sorting them (sums of row hashes do not depend on row order). Any
 # changed score, segment, touchpoint or rating, and any answer or rating added or removed,
-# changes the quarter's line.
+# changes the quarter's line. (A DuckDB upgrade may change its hash: then every quarter is
+# refitted once.)
 FINGERPRINT_SQL = f"""
 with responses as (
     select response_id, quarter, segment, touchpoint, nps_score
