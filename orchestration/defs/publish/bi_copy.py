@@ -291,17 +291,20 @@ def _previous_parts(manifest: dict | None, table: PublishedTable, columns: list)
     return {key: (part["rows"], part["hash"]) for key, part in entry["parts"].items()}
 
 
-def _write_database(
+def _write_edition(
     con: duckdb.DuckDBPyConnection,
     target: Path,
+    parquet_dir: Path,
     tables: Sequence[PublishedTable],
     edition: datetime,
     run_id: str,
     previous: dict | None,
-) -> tuple[list[_Written], bool]:
+) -> tuple[list[_Written], bool, int]:
     """Writes `tables` into the DuckDB file at `target`: a new file, or, when `previous` is the
     manifest of the edition `target` was copied from, that copy with only the changed tables
-    and partitions replaced. Returns what was written and whether the copy was reused."""
+    and partitions replaced; then the Parquet files into `parquet_dir`, from that file (a view
+    such as fct_survey_responses is not computed again, and the two formats hold the same
+    rows). Returns what was written, whether the copy was reused and the Parquet bytes."""
     alias = "bi_edition"
     source = quote(con.execute("select current_database()").fetchall()[0][0])
     path = str(target).replace("'", "''")
@@ -329,9 +332,11 @@ def _write_database(
             [edition, run_id, len(written), sum(_rows(w.parts) for w in written)],
         )
         con.execute(f"checkpoint {alias}")
+        previous_dir = None if previous is None else target.parent / previous["parquet_edition_dir"]
+        parquet_bytes = _write_parquet(con, alias, parquet_dir, written, previous_dir)
     finally:
         con.execute(f"detach {alias}")
-    return written, previous is not None
+    return written, previous is not None, parquet_bytes
 
 
 def _write_table(
@@ -404,6 +409,7 @@ def _load_ids(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
 
 def _write_parquet(
     con: duckdb.DuckDBPyConnection,
+    alias: str,
     directory: Path,
     written: Sequence[_Written],
     previous_dir: Path | None,
@@ -424,7 +430,7 @@ def _write_parquet(
                 continue
             path_literal = str(path).replace("'", "''")
             con.execute(
-                f"copy (select * from {table.relation} where {table.part_filter(key)}) "
+                f"copy (select * from {alias}.{table.relation} where {table.part_filter(key)}) "
                 f"to '{path_literal}' (format parquet, compression zstd)"
             )
             _fsync(path)
@@ -513,14 +519,10 @@ def publish_edition(
         loads = _load_ids(con)
         if previous is not None:
             shutil.copyfile(published / DATABASE_FILE, staged_db)
-        written, reused = _write_database(con, staged_db, tables, edition, run_id, previous)
-        _fsync(staged_db)
-        parquet_bytes = _write_parquet(
-            con,
-            parquet_dir,
-            written,
-            published / previous["parquet_edition_dir"] if previous is not None else None,
+        written, reused, parquet_bytes = _write_edition(
+            con, staged_db, parquet_dir, tables, edition, run_id, previous
         )
+        _fsync(staged_db)
     except BaseException:
         for leftover in (staged_db, Path(f"{staged_db}.wal")):
             leftover.unlink(missing_ok=True)
