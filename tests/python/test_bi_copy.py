@@ -533,3 +533,16 @@ def test_a_previous_edition_that_its_manifest_does_not_describe_is_not_carried_o
     assert (again.reused, again.rewritten) == (False, {"marts.facts": None, "marts.summary": None})
     assert copy_differs(con, published, "marts.facts") == 0
     con.close()
+
+
+def test_a_partition_column_the_table_lacks_is_named_in_the_error(tmp_path: Path) -> None:
+    con = small_warehouse(tmp_path / "w.duckdb")
+    typo = PublishedTable(AssetKey(["marts", "facts"]), "marts", "facts", partition_by="quater")
+    with pytest.raises(
+        ValueError,
+        match=r"marts.facts: .*bi_partition_by: 'quater', which is "
+        r"not one of its columns \(id, quarter_start, amount\)",
+    ):
+        publish_edition(con, tmp_path / "published", [typo], "run-1")
+    con.close()
+    assert not (tmp_path / "published" / MANIFEST_FILE).exists()

@@ -350,6 +350,13 @@ def _write_table(
     origin = f"{source}.{table.relation}"
     target = f"{alias}.{table.relation}"
     columns = _columns(con, origin)
+    if table.partition_by is not None and table.partition_by not in {c[0] for c in columns}:
+        raise ValueError(
+            f"{table.qualified}: its dbt config sets meta {PARTITION_META}: "
+            f"{table.partition_by!r}, which is not one of its columns "
+            f"({', '.join(c[0] for c in columns)}); name a column there (quarter_start for a "
+            "quarterly fact) or remove the key (README, 'What a publish writes')"
+        )
     before = _previous_parts(previous, table, columns)
     if before is not None:
         now = fingerprint(con, origin, table.partition_by)
