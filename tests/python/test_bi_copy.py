@@ -546,3 +546,22 @@ def test_a_partition_column_the_table_lacks_is_named_in_the_error(tmp_path: Path
         publish_edition(con, tmp_path / "published", [typo], "run-1")
     con.close()
     assert not (tmp_path / "published" / MANIFEST_FILE).exists()
+
+
+def test_a_big_fact_without_rows_is_one_empty_file_until_its_first_quarter(tmp_path: Path) -> None:
+    """A survey-only inbox has no orders: the partitioned fact is still readable by its glob."""
+    con = small_warehouse(tmp_path / "w.duckdb")
+    con.execute("delete from marts.facts")
+    published = tmp_path / "published"
+    publish_edition(con, published, [FACTS], "run-1")
+    assert sorted(inodes(published)) == ["marts.facts/empty.parquet"]
+    glob = published / read_manifest(published)["tables"]["marts.facts"]["parquet"]
+    assert con.execute(f"select count(*) from read_parquet('{glob}')").fetchall() == [(0,)]
+
+    con.execute("insert into marts.facts select range, date '2025-04-01', 1.0 from range(10)")
+    first = publish_edition(con, published, [FACTS], "run-2")
+    assert first.rewritten == {"marts.facts": ["", "2025-04-01"]}
+    assert sorted(inodes(published)) == ["marts.facts/quarter_start=2025-04-01.parquet"]
+    assert con.execute(f"select count(*) from read_parquet('{glob}')").fetchall() == [(10,)]
+    assert copy_differs(con, published, "marts.facts") == 0
+    con.close()
