@@ -110,12 +110,6 @@ QUARTER_PIVOT_FILTER = """
                 and quarter_responses.nps_score is not null
         )"""
 QUARTER_ANSWER_FILTER = "\n    and responses.quarter is not distinct from $1"
-ANSWER_QUARTERS_SQL = f"""
-select distinct quarter
-from {RESPONSES_SCHEMA}.{RESPONSES_MODEL}
-where nps_score is not null
-order by quarter
-"""
 
 WEIGHTS_SCHEMA_POLARS: dict[str, pl.DataType] = {
     "quarter": pl.String(),
@@ -193,15 +187,13 @@ def read_answers(con: duckdb.DuckDBPyConnection) -> DriverAnswers:
 
 
 def iter_answer_quarters(
-    con: duckdb.DuckDBPyConnection, drivers: list[str], quarters: Iterable[str] | None = None
+    con: duckdb.DuckDBPyConnection, drivers: list[str], quarters: Iterable[str]
 ) -> Iterator[pl.DataFrame]:
-    """`read_answers`' rows one quarter at a time (`quarters`, else every quarter, in order):
-    the same frames as partitioning its frame by quarter, each read by its own query, so that
-    neither Python (10 M answers are about a gigabyte there) nor DuckDB (the pivot and sort of
-    every quarter) holds every quarter at once."""
+    """`read_answers`' rows of `quarters`, one quarter at a time: the same frames as
+    partitioning its frame by quarter, each read by its own query, so that neither Python
+    (10 M answers are about a gigabyte there) nor DuckDB (the pivot and sort of every quarter)
+    holds every quarter at once."""
     sql = answers_sql(drivers, one_quarter=True)
-    if quarters is None:
-        quarters = [row[0] for row in con.execute(ANSWER_QUARTERS_SQL).fetchall()]
     for quarter in quarters:
         frame = con.sql(sql, params=[quarter]).pl()
         if frame.height:
