@@ -308,19 +308,21 @@ def _write_edition(
     alias = "bi_edition"
     source = quote(con.execute("select current_database()").fetchall()[0][0])
     path = str(target).replace("'", "''")
-    con.execute(f"attach '{path}' as {alias} (storage_version '{STORAGE_VERSION}')")
+    attach = f"attach '{path}' as {alias} (storage_version '{STORAGE_VERSION}')"
+    con.execute(attach)
     try:
         if previous is not None and not _copy_is_reusable(con, alias, previous):
             con.execute(f"detach {alias}")
             target.unlink()
             previous = None
-            con.execute(f"attach '{path}' as {alias} (storage_version '{STORAGE_VERSION}')")
+            con.execute(attach)
         written = []
         for schema in sorted({t.schema for t in tables} | {EDITION_TABLE[0]}):
             con.execute(f"create schema if not exists {alias}.{quote(schema)}")
         for table in tables:
-            written.append(_write_table(con, source, alias, table, previous))
-            _comment(con, f"{alias}.{table.relation}", table)
+            item = _write_table(con, source, alias, table, previous)
+            _comment(con, f"{alias}.{table.relation}", table, {c[0] for c in item.columns})
+            written.append(item)
         if previous is not None:
             _drop_unpublished(con, alias, {t.qualified for t in tables})
         meta = f"{alias}.{EDITION_TABLE[0]}.{EDITION_TABLE[1]}"
@@ -390,11 +392,12 @@ def _drop_unpublished(con: duckdb.DuckDBPyConnection, alias: str, keep: set[str]
             con.execute(f"drop table {alias}.{quote(schema)}.{quote(name)}")
 
 
-def _comment(con: duckdb.DuckDBPyConnection, relation: str, table: PublishedTable) -> None:
-    """dbt's descriptions as table and column comments (columns the table really has)."""
+def _comment(
+    con: duckdb.DuckDBPyConnection, relation: str, table: PublishedTable, present: set[str]
+) -> None:
+    """dbt's descriptions as table and column comments (of the columns `present` in it)."""
     if table.description:
         con.execute(f"comment on table {relation} is {literal(table.description)}")
-    present = {r[0] for r in con.execute(f"describe {relation}").fetchall()}
     for column, description in table.columns:
         if column in present:
             con.execute(f"comment on column {relation}.{quote(column)} is {literal(description)}")
